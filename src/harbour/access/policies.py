@@ -1,0 +1,232 @@
+"""Need-to-know rules for people's records: can, filter and explain, from one description.
+
+Each rule that opens a record in full is a *source* (an allocation, a managed team, a grant,
+break-glass). ``full_access_q`` turns the sources into one query on people; ``can`` asks that same
+query about one person and ``explain`` lists the sources that apply, so the three cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.db.models import Model, Q, QuerySet
+from django.utils import timezone
+
+from harbour.access.models import AccessGrant, Allocation, BreakGlass
+from harbour.accounts.models import Membership
+
+FULL: Literal["full"] = "full"
+NAME_ONLY: Literal["name_only"] = "name_only"
+AccessLevel = Literal["full", "name_only"]
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    text: str
+
+
+def is_staff_member(actor: Any) -> bool:
+    """A signed-in, active user with a current place in a team."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    cached = getattr(actor, "_harbour_is_member", None)
+    if cached is None:
+        cached = actor.active_memberships().exists()
+        actor._harbour_is_member = cached
+    return bool(cached)
+
+
+def _team_ids(actor: Any) -> list[Any]:
+    return [m.team_id for m in actor.active_memberships()]
+
+
+def _managed_team_ids(actor: Any) -> list[Any]:
+    if not actor.has_capability("person.view_team_network"):
+        return []
+    return [m.team_id for m in actor.active_memberships() if m.role.manages_team and m.role.active]
+
+
+def _current_allocations() -> QuerySet[Allocation]:
+    return Allocation.objects.current().filter(network_role__grants_access=True)
+
+
+def full_access_q(actor: Any) -> Q:
+    """People this actor may see in full, as a condition on the Person table."""
+    if not is_staff_member(actor):
+        return Q(pk__in=[])
+    allocations = _current_allocations()
+    as_worker = allocations.filter(worker=actor)
+    as_team_member = allocations.filter(team_id__in=_team_ids(actor), worker__isnull=True)
+    managed = _managed_team_ids(actor)
+    condition = Q(pk__in=as_worker.values("person_id")) | Q(pk__in=as_team_member.values("person_id"))
+    if managed:
+        today = timezone.localdate()
+        team_members = (
+            Membership.objects.filter(team_id__in=managed, starts_on__lte=today)
+            .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+            .values("user_id")
+        )
+        as_manager = allocations.filter(Q(team_id__in=managed) | Q(worker_id__in=team_members))
+        condition |= Q(pk__in=as_manager.values("person_id"))
+    condition |= Q(pk__in=AccessGrant.objects.active().filter(grantee=actor).values("person_id"))
+    condition |= Q(pk__in=BreakGlass.objects.active().filter(user=actor).values("person_id"))
+    return condition
+
+
+def filter_full(actor: Any, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    return queryset.filter(full_access_q(actor))
+
+
+def can_see_full(actor: Any, person: Model) -> bool:
+    if not is_staff_member(actor):
+        return False
+    cache: dict[Any, bool] = actor.__dict__.setdefault("_harbour_full_cache", {})
+    if person.pk not in cache:
+        manager = type(person)._default_manager
+        cache[person.pk] = manager.filter(pk=person.pk).filter(full_access_q(actor)).exists()
+    return cache[person.pk]
+
+
+def forget_cached_access(actor: Any) -> None:
+    """Drop per-request caches after the actor's access changed (a grant, break-glass)."""
+    actor.__dict__.pop("_harbour_full_cache", None)
+
+
+def level(actor: Any, person: Model) -> AccessLevel:
+    return FULL if can_see_full(actor, person) else NAME_ONLY
+
+
+def can(actor: Any, action: str, obj: Model | None = None) -> bool:
+    """May this actor do this action (to this person)? Unknown actions are refused."""
+    if not is_staff_member(actor):
+        return False
+    match action:
+        case "person.see_known":
+            return True
+        case "person.see_full":
+            return obj is not None and can_see_full(actor, obj)
+        case "person.create":
+            return actor.has_capability("person.create")
+        case "person.edit":
+            return obj is not None and actor.has_capability("person.edit") and can_see_full(actor, obj)
+        case "network.manage":
+            return (
+                obj is not None
+                and actor.has_capability("network.manage")
+                and (can_see_full(actor, obj) or actor.has_capability("frontdoor.triage"))
+            )
+        case "grant.give":
+            return obj is not None and actor.has_capability("grant.give") and can_see_full(actor, obj)
+        case "break_glass.use":
+            return obj is not None and actor.has_capability("break_glass.use")
+        case "audit.view_person":
+            if actor.has_capability("audit.view_all"):
+                return True
+            return obj is not None and actor.has_capability("audit.view_network") and can_see_full(actor, obj)
+        case "audit.view_all":
+            return actor.has_capability("audit.view_all")
+        case _:
+            return False
+
+
+def filter_queryset(actor: Any, action: str, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """The same rule as ``can``, as SQL, for the person-level actions that lists need."""
+    if not is_staff_member(actor):
+        return queryset.none()
+    match action:
+        case "person.see_known":
+            return queryset
+        case "person.see_full":
+            return filter_full(actor, queryset)
+        case "person.edit":
+            if not actor.has_capability("person.edit"):
+                return queryset.none()
+            return filter_full(actor, queryset)
+        case _:
+            raise ValueError(f"No queryset rule for {action!r}.")
+
+
+def require(actor: Any, action: str, obj: Model | None = None) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    if not can(actor, action, obj):
+        raise PermissionDenied(f"Not allowed: {action}.")
+
+
+def _date(value: Any) -> str:
+    return value.strftime("%-d %B %Y")
+
+
+def _datetime(value: Any) -> str:
+    return timezone.localtime(value).strftime("%-d %B %Y at %H:%M")
+
+
+def explain(actor: Any, person: Model) -> list[Reason]:
+    """Why this actor sees this person as they do, in words for the "why can I see this?" panel."""
+    if not is_staff_member(actor):
+        return []
+    reasons: list[Reason] = []
+    allocations = _current_allocations().filter(person_id=person.pk).select_related(
+        "agency", "team", "worker", "network_role"
+    )
+    team_ids = set(_team_ids(actor))
+    managed = set(_managed_team_ids(actor))
+    for allocation in allocations:
+        if allocation.worker_id == actor.pk:
+            reasons.append(
+                Reason(
+                    "allocated_worker",
+                    f"You are the {allocation.network_role.label.lower()} "
+                    f"({allocation.agency.name}) since {_date(allocation.starts_on)}.",
+                )
+            )
+        elif allocation.worker_id is None and allocation.team_id in team_ids:
+            reasons.append(
+                Reason(
+                    "allocated_team",
+                    f"Your team, {allocation.team.name if allocation.team else ''}, is allocated as "
+                    f"{allocation.network_role.label.lower()} since {_date(allocation.starts_on)}.",
+                )
+            )
+        elif managed and (
+            allocation.team_id in managed
+            or (
+                allocation.worker is not None
+                and allocation.worker.active_memberships().filter(team_id__in=managed).exists()
+            )
+        ):
+            worker = allocation.worker or allocation.team
+            reasons.append(
+                Reason(
+                    "manager",
+                    f"You manage {worker}, the {allocation.network_role.label.lower()} for this young person.",
+                )
+            )
+    for grant in AccessGrant.objects.active().filter(grantee=actor, person_id=person.pk).select_related(
+        "granted_by"
+    ):
+        reasons.append(
+            Reason(
+                "grant",
+                f"{grant.granted_by} gave you access until {_datetime(grant.expires_at)}: {grant.reason}",
+            )
+        )
+    for use in BreakGlass.objects.active().filter(user=actor, person_id=person.pk):
+        reasons.append(
+            Reason(
+                "break_glass",
+                f"You used break-glass access, which ends {_datetime(use.expires_at)}. "
+                f"Your reason: {use.reason}. Your manager has been told.",
+            )
+        )
+    if not reasons:
+        reasons.append(
+            Reason(
+                "name_only",
+                "You are not in this young person's professional network, so you see only their name "
+                "and which agencies know them. Contact one of those agencies, or ask for access.",
+            )
+        )
+    return reasons

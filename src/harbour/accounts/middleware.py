@@ -1,0 +1,56 @@
+"""Staff must enrol TOTP before they reach anything but enrolment; idle sessions end."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from harbour.accounts.mfa import user_has_mfa
+
+# Paths a signed-in user without MFA may still reach: sign-in and enrolment, assets, the public site.
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/public/", "/api/")
+
+
+class RequireMFAMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(MFA_EXEMPT_PREFIXES)
+            and not user_has_mfa(user)
+        ):
+            messages.info(request, "Set up your authenticator app before you continue.")
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+
+class IdleTimeoutMiddleware:
+    SESSION_KEY = "harbour_last_seen"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            last_seen = request.session.get(self.SESSION_KEY)
+            if last_seen is not None and now - float(last_seen) > settings.HARBOUR_IDLE_MINUTES * 60:
+                logout(request)
+                messages.info(
+                    request,
+                    f"You were signed out after {settings.HARBOUR_IDLE_MINUTES} minutes without activity.",
+                )
+                return redirect(settings.LOGIN_URL)
+            request.session[self.SESSION_KEY] = now
+        return self.get_response(request)

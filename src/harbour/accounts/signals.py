@@ -1,0 +1,27 @@
+"""Sign-ins and failed sign-ins go to the audit trail (the username tried, never the password)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from harbour.audit import services as audit
+
+
+@receiver(user_logged_in)
+def audit_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    audit.record(user, "user.logged_in", obj=user)
+
+
+@receiver(user_logged_out)
+def audit_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        audit.record(user, "user.logged_out", obj=user)
+
+
+@receiver(user_login_failed)
+def audit_failed_login(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+    username = str(credentials.get("username", ""))[:150]
+    audit.record(None, "user.login_failed", detail={"username": username})

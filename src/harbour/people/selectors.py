@@ -1,0 +1,113 @@
+"""Reads of people's records, always through the access policy, always audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from harbour.access import policies
+from harbour.access import selectors as access_selectors
+from harbour.audit import services as audit
+from harbour.people.models import Person
+from harbour.people.names import fold
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """A person as one actor may see them. Name-only views carry no other personal detail."""
+
+    person: Person
+    level: policies.AccessLevel
+    known_to: list[Any]
+    reasons: list[policies.Reason]
+
+    @property
+    def is_full(self) -> bool:
+        return self.level == policies.FULL
+
+
+def _get_visible(actor: Any, person_id: Any) -> Person:
+    if not policies.can(actor, "person.see_known"):
+        raise Http404
+    person = Person.objects.select_related("gender", "ethnicity", "school").filter(pk=person_id).first()
+    if person is None:
+        raise Http404
+    return person
+
+
+def person_get_for(*, actor: Any, person_id: Any, purpose: str = "summary") -> PersonView:
+    """The person as this actor may see them; missing and forbidden alike give 404."""
+    person = _get_visible(actor, person_id)
+    level = policies.level(actor, person)
+    audit.record(actor, "person.viewed", person, detail={"level": level, "purpose": purpose})
+    return PersonView(
+        person=person,
+        level=level,
+        known_to=access_selectors.known_to_agencies(person_id=person.pk),
+        reasons=policies.explain(actor, person),
+    )
+
+
+def person_get_full_for(*, actor: Any, person_id: Any, purpose: str) -> Person:
+    """For pages that exist only in full (network, chronology, edit): 404 unless the actor may see it all."""
+    person = _get_visible(actor, person_id)
+    if not policies.can_see_full(actor, person):
+        raise Http404
+    audit.record(actor, "person.viewed", person, detail={"level": policies.FULL, "purpose": purpose})
+    return person
+
+
+def person_get_for_edit(*, actor: Any, person_id: Any) -> Person:
+    person = _get_visible(actor, person_id)
+    if not policies.can(actor, "person.edit", person):
+        raise Http404
+    return person
+
+
+def person_search_for(
+    *, actor: Any, text: str = "", kind: str | None = None, date_of_birth: Any = None
+) -> QuerySet[Person]:
+    """People matching the text, at name-only level for those outside their network.
+
+    Matching here is plain: every word must start a name or alias word. The fuzzy "already known?"
+    matcher belongs to the front door (people.matching).
+    """
+    queryset = policies.filter_queryset(actor, "person.see_known", Person.objects.all())
+    words = fold(text).split()[:6]
+    for word in words:
+        queryset = queryset.filter(
+            Q(search_name__startswith=word)
+            | Q(search_name__contains=f" {word}")
+            | Q(aliases__search_name__startswith=word)
+            | Q(aliases__search_name__contains=f" {word}")
+            | Q(nhs_number=word)
+            | Q(upn=word.upper())
+        )
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if date_of_birth is not None:
+        queryset = queryset.filter(date_of_birth=date_of_birth)
+    return queryset.distinct().order_by("last_name", "first_name", "id")
+
+
+def person_search_audit(*, actor: Any, text: str, result_count: int) -> None:
+    audit.record(actor, "person.searched", detail={"text": text[:200], "results": result_count})
+
+
+def full_access_ids(*, actor: Any, person_ids: list[Any]) -> set[Any]:
+    """Of these people, the ones this actor may see in full (one query, for lists)."""
+    return set(
+        policies.filter_queryset(actor, "person.see_full", Person.objects.filter(pk__in=person_ids)).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def person_list_for(*, actor: Any) -> QuerySet[Person]:
+    """The people this actor may see in full: their caseload and what they have been let into."""
+    return policies.filter_queryset(actor, "person.see_full", Person.objects.all()).order_by(
+        "last_name", "first_name"
+    )

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from harbour.api.api import api
+from harbour.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("people/", include("harbour.people.urls")),
+    path("audit/", include("harbour.audit.urls")),
+    path("access/", include("harbour.access.urls")),
+    path("", include("harbour.ui.urls")),
+]
