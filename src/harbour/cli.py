@@ -26,6 +26,10 @@ def main(argv: list[str] | None = None) -> None:
         if not args:
             return
         args = ["help"]
+    if args[0] == "demo":
+        # The demo shows demo users' current authenticator codes on the sign-in pages; settings read
+        # this once at start-up, and production refuses it whatever the environment says.
+        os.environ.setdefault("HARBOUR_DEMO_MODE", "1")
     if args[0] == "worker":
         args = ["db_worker", *args[1:]]
     execute_from_command_line(["harbour", *args])

@@ -156,6 +156,9 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# Lockout after failed sign-ins is django-axes' job (kept in the database, visible to administrators);
+# allauth's own failed-login limit would answer first and hide the lockout, so it is switched off.
+ACCOUNT_RATE_LIMITS = {"login_failed": False}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Harbour"
 LOGIN_URL = "account_login"

@@ -1,4 +1,7 @@
-"""On PostgreSQL, the audit table refuses UPDATE, DELETE and TRUNCATE, whoever asks."""
+"""The audit table refuses UPDATE and DELETE (and on PostgreSQL TRUNCATE), whoever asks.
+
+PostgreSQL is the production database; SQLite gets the same guard so the embedded default behaves alike.
+"""
 
 from django.db import migrations
 
@@ -23,14 +26,32 @@ DROP FUNCTION IF EXISTS harbour_audit_refuse_change();
 """
 
 
+SQLITE_CREATE = [
+    "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_auditevent "
+    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only: UPDATE refused'); END;",
+    "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_auditevent "
+    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only: DELETE refused'); END;",
+]
+SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS audit_event_no_update;",
+    "DROP TRIGGER IF EXISTS audit_event_no_delete;",
+]
+
+
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(CREATE, params=None)
+    elif schema_editor.connection.vendor == "sqlite":
+        for statement in SQLITE_CREATE:
+            schema_editor.execute(statement, params=None)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(DROP, params=None)
+    elif schema_editor.connection.vendor == "sqlite":
+        for statement in SQLITE_DROP:
+            schema_editor.execute(statement, params=None)
 
 
 class Migration(migrations.Migration):
