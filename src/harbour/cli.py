@@ -14,7 +14,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args or args[0] in {"-h", "--help", "help"}:
         print(
             "usage: harbour COMMAND [options]\n\n"
-            "  demo [--scale N] [--port P]   migrate ./var/harbour.sqlite3, seed if empty, serve, print logins\n"
+            "  demo [--scale N] [--port P]   migrate ./var, seed if empty, serve, print the demo logins\n"
             "  seed --scale N --seed S       deterministic synthetic county\n"
             "  serve [--port P]              production web server (gunicorn)\n"
             "  worker                        run background tasks\n"

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -156,9 +157,11 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
-# Lockout after failed sign-ins is django-axes' job (kept in the database, visible to administrators);
-# allauth's own failed-login limit would answer first and hide the lockout, so it is switched off.
-ACCOUNT_RATE_LIMITS = {"login_failed": False}
+# Lockout after failed passwords is django-axes' job (kept in the database, visible to administrators).
+# allauth's failed-login limit also guards authenticator codes, so it stays on, set looser per key than
+# axes' password limit so that axes answers first for passwords: at most 10 wrong codes per user in
+# 15 minutes, each one audited as user.mfa_failed.
+ACCOUNT_RATE_LIMITS = {"login_failed": "30/m/ip,10/15m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Harbour"
 LOGIN_URL = "account_login"
@@ -172,6 +175,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False  # axes logs usernames at INFO when verbose; keep identities out of logs
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
+# Behind a reverse proxy, the client address is the Nth from the right in X-Forwarded-For.
+HARBOUR_PROXY_COUNT = int(os.environ.get("HARBOUR_PROXY_COUNT", "0"))
+if HARBOUR_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = HARBOUR_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # Sessions: an idle session ends after HARBOUR_IDLE_MINUTES.
 HARBOUR_IDLE_MINUTES = int(os.environ.get("HARBOUR_IDLE_MINUTES", "30"))
@@ -197,16 +206,16 @@ _tile_origin = "/".join(HARBOUR_TILE_URL.split("/")[:3]) if HARBOUR_TILE_URL.sta
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
-        "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
-        "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", *([_tile_origin] if _tile_origin else [])],
-        "font-src": ["'self'"],
-        "connect-src": ["'self'"],
-        "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"],
-        "base-uri": ["'self'"],
-        "object-src": ["'none'"],
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *([_tile_origin] if _tile_origin else [])],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
     }
 }
 
@@ -247,8 +256,11 @@ HARBOUR_PAGE_SIZE = 50
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "harbour.core.logging.RequestIdFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("HARBOUR_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},

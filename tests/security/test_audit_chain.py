@@ -34,8 +34,12 @@ def test_name_only_view_is_audited_with_its_level(world):
 
 def test_an_edit_writes_exactly_one_event_with_the_change(world):
     person = world.inside
-    person_update(actor=world.users["practitioner"], person=person, version=person.version,
-                  changes={"preferred_name": "JJ"})
+    person_update(
+        actor=world.users["practitioner"],
+        person=person,
+        version=person.version,
+        changes={"preferred_name": "JJ"},
+    )
     event = _events("person.changed", person_id=person.pk).get()
     assert event.detail["changes"] == {"preferred_name": {"from": "", "to": "JJ"}}
 
@@ -61,7 +65,9 @@ def test_chain_verification_fails_when_a_row_is_altered(world):
     victim = AuditEvent.objects.order_by("id")[1]
     _disable_guard()  # an attacker with database rights; the test's transaction restores the guard
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET actor_username = %s WHERE id = %s", ["someone_else", victim.id])
+        cursor.execute(
+            "UPDATE audit_auditevent SET actor_username = %s WHERE id = %s", ["someone_else", victim.id]
+        )
     with pytest.raises(CommandError, match="Audit chain broken"):
         call_command("audit", "verify")
 
@@ -80,10 +86,16 @@ def test_chain_verification_fails_when_a_row_is_removed(world):
     assert [p.problem for p in problems] == ["does not link to the event before it"]
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_auditevent SET action = 'x'", "DELETE FROM audit_auditevent"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_auditevent SET action = 'x'", "DELETE FROM audit_auditevent"]
+)
 def test_database_refuses_update_and_delete_of_audit_rows(world, statement):
     selectors.person_get_for(actor=world.users["practitioner"], person_id=world.inside.pk)
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(statement)
     assert AuditEvent.objects.filter(action="person.viewed").count() == 1
 

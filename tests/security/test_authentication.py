@@ -29,7 +29,9 @@ def enrolled(world):
 
 def test_sign_in_needs_password_then_authenticator_code(client: Client, enrolled):
     user, secret = enrolled
-    response = client.post(reverse("account_login"), {"login": user.username, "password": factories.TEST_PASSWORD})
+    response = client.post(
+        reverse("account_login"), {"login": user.username, "password": factories.TEST_PASSWORD}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_authenticate")
     # Not signed in yet: the home page still sends us to sign in.
@@ -62,7 +64,9 @@ def test_repeated_failures_lock_the_account_out(client: Client, enrolled, settin
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post(reverse("account_login"), {"login": user.username, "password": "wrong password"})
     # Even the right password is refused while locked out.
-    response = client.post(reverse("account_login"), {"login": user.username, "password": factories.TEST_PASSWORD})
+    response = client.post(
+        reverse("account_login"), {"login": user.username, "password": factories.TEST_PASSWORD}
+    )
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
     assert "mfa_authenticate" not in response.get("Location", "")

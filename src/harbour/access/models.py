@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -62,8 +64,13 @@ class Allocation(BaseModel):
         return f"{who} as {self.network_role}"
 
 
-class ActiveQuerySet(models.QuerySet["AccessGrant"]):
-    def active(self) -> ActiveQuerySet:
+_Row = TypeVar("_Row", bound=models.Model)
+
+
+class ActiveQuerySet(models.QuerySet[_Row]):
+    """For rows that are in force until ``expires_at`` unless revoked."""
+
+    def active(self) -> ActiveQuerySet[_Row]:
         return self.filter(expires_at__gt=timezone.now(), revoked_at__isnull=True)
 
 
@@ -80,8 +87,14 @@ class AccessGrant(BaseModel):
     reason = models.TextField()
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expiry_recorded_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When `harbour tick` recorded that the grant expired.",
+    )
 
-    objects = ActiveQuerySet.as_manager()
+    objects = ActiveQuerySet["AccessGrant"].as_manager()
 
     def __str__(self) -> str:
         return f"Grant to {self.grantee} until {self.expires_at:%Y-%m-%d %H:%M}"
@@ -105,8 +118,14 @@ class BreakGlass(BaseModel):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True)
+    expiry_recorded_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When `harbour tick` recorded that the access expired.",
+    )
 
-    objects = ActiveQuerySet.as_manager()
+    objects = ActiveQuerySet["BreakGlass"].as_manager()
 
     class Meta:
         verbose_name_plural = "break-glass uses"

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
-from harbour.access.models import AccessGrant, Allocation, BreakGlass
+from harbour.access.models import AccessGrant, Allocation, BreakGlass, SensitivityLabel
 from harbour.accounts.models import Membership
 
 FULL: Literal["full"] = "full"
@@ -38,7 +38,7 @@ def is_staff_member(actor: Any) -> bool:
     return bool(cached)
 
 
-def _team_ids(actor: Any) -> list[Any]:
+def team_ids_of(actor: Any) -> list[Any]:
     return [m.team_id for m in actor.active_memberships()]
 
 
@@ -58,9 +58,11 @@ def full_access_q(actor: Any) -> Q:
         return Q(pk__in=[])
     allocations = _current_allocations()
     as_worker = allocations.filter(worker=actor)
-    as_team_member = allocations.filter(team_id__in=_team_ids(actor), worker__isnull=True)
+    condition = Q(pk__in=as_worker.values("person_id"))
+    if actor.has_capability("person.view_team_cases"):
+        as_team_member = allocations.filter(team_id__in=team_ids_of(actor), worker__isnull=True)
+        condition |= Q(pk__in=as_team_member.values("person_id"))
     managed = _managed_team_ids(actor)
-    condition = Q(pk__in=as_worker.values("person_id")) | Q(pk__in=as_team_member.values("person_id"))
     if managed:
         today = timezone.localdate()
         team_members = (
@@ -168,10 +170,12 @@ def explain(actor: Any, person: Model) -> list[Reason]:
     if not is_staff_member(actor):
         return []
     reasons: list[Reason] = []
-    allocations = _current_allocations().filter(person_id=person.pk).select_related(
-        "agency", "team", "worker", "network_role"
+    allocations = (
+        _current_allocations()
+        .filter(person_id=person.pk)
+        .select_related("agency", "team", "worker", "network_role")
     )
-    team_ids = set(_team_ids(actor))
+    team_ids = set(team_ids_of(actor)) if actor.has_capability("person.view_team_cases") else set()
     managed = set(_managed_team_ids(actor))
     for allocation in allocations:
         if allocation.worker_id == actor.pk:
@@ -198,14 +202,10 @@ def explain(actor: Any, person: Model) -> list[Reason]:
             )
         ):
             worker = allocation.worker or allocation.team
-            reasons.append(
-                Reason(
-                    "manager",
-                    f"You manage {worker}, the {allocation.network_role.label.lower()} for this young person.",
-                )
-            )
-    for grant in AccessGrant.objects.active().filter(grantee=actor, person_id=person.pk).select_related(
-        "granted_by"
+            role = allocation.network_role.label.lower()
+            reasons.append(Reason("manager", f"You manage {worker}, the {role} for this young person."))
+    for grant in (
+        AccessGrant.objects.active().filter(grantee=actor, person_id=person.pk).select_related("granted_by")
     ):
         reasons.append(
             Reason(
@@ -213,12 +213,17 @@ def explain(actor: Any, person: Model) -> list[Reason]:
                 f"{grant.granted_by} gave you access until {_datetime(grant.expires_at)}: {grant.reason}",
             )
         )
-    for use in BreakGlass.objects.active().filter(user=actor, person_id=person.pk):
+    for use in (
+        BreakGlass.objects.active().filter(user=actor, person_id=person.pk).select_related("flagged_to")
+    ):
+        told = (
+            f"{use.flagged_to} has been told" if use.flagged_to else "Nobody could be told: tell your manager"
+        )
         reasons.append(
             Reason(
                 "break_glass",
                 f"You used break-glass access, which ends {_datetime(use.expires_at)}. "
-                f"Your reason: {use.reason}. Your manager has been told.",
+                f"Your reason: {use.reason}. {told}.",
             )
         )
     if not reasons:
@@ -230,3 +235,25 @@ def explain(actor: Any, person: Model) -> list[Reason]:
             )
         )
     return reasons
+
+
+def can_see_label(actor: Any, label: SensitivityLabel | None) -> bool:
+    """Whether an item carrying this sensitivity label may be shown to the actor.
+
+    An unlabelled item follows the record's own access. A labelled one also needs the label's
+    capability (if it names one) and, if the label lists agency types, a current membership of an
+    agency of one of those types (health-restricted items are seen by health staff).
+    """
+    if label is None:
+        return True
+    if not is_staff_member(actor):
+        return False
+    if not label.active:  # a retired label no longer narrows access
+        return True
+    if label.required_capability and not actor.has_capability(label.required_capability):
+        return False
+    allowed_types = {t.pk for t in label.allowed_agency_types.all()}
+    if not allowed_types:
+        return True
+    actor_types = {m.team.agency.agency_type_id for m in actor.active_memberships()}
+    return bool(allowed_types & actor_types)

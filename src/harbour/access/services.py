@@ -13,7 +13,7 @@ from django.utils import timezone
 from harbour.access import policies
 from harbour.access.models import AccessGrant, Allocation, BreakGlass, NetworkRole
 from harbour.access.tasks import notify_break_glass
-from harbour.accounts.models import Agency, Membership, Team
+from harbour.accounts.models import Agency, Membership, Role, Team
 from harbour.audit import services as audit
 
 MAX_GRANT_DAYS = 90
@@ -23,7 +23,7 @@ MIN_REASON_LENGTH = 10
 def allocation_add(
     *,
     actor: Any,
-    person: models.Model,
+    person: Any,
     agency: Agency,
     network_role: NetworkRole,
     team: Team | None = None,
@@ -35,6 +35,12 @@ def allocation_add(
     policies.require(actor, "network.manage", person)
     if team is not None and team.agency_id != agency.pk:
         raise ValidationError({"team": "The team must belong to the agency chosen."})
+    if not policies.can_see_full(actor, person) and (
+        worker == actor or (team is not None and worker is None and team.pk in policies.team_ids_of(actor))
+    ):
+        # The front door may set up a network for a record it cannot see, but not open it to itself:
+        # that would be break-glass without the reason, the expiry or the manager being told.
+        raise ValidationError({"worker": "You cannot add yourself or your own team to this network."})
     starts_on = starts_on or timezone.localdate()
     if ends_on is not None and ends_on < starts_on:
         raise ValidationError({"ends_on": "The end date must be on or after the start date."})
@@ -71,9 +77,7 @@ def allocation_end(*, actor: Any, allocation: Allocation, ends_on: date | None =
     return allocation
 
 
-def grant_give(
-    *, actor: Any, person: models.Model, grantee: Any, reason: str, expires_at: Any
-) -> AccessGrant:
+def grant_give(*, actor: Any, person: Any, grantee: Any, reason: str, expires_at: Any) -> AccessGrant:
     """Give a colleague time-limited access, for example for a panel meeting."""
     policies.require(actor, "grant.give", person)
     errors: dict[str, str] = {}
@@ -113,6 +117,21 @@ def grant_revoke(*, actor: Any, grant: AccessGrant) -> AccessGrant:
     return grant
 
 
+def first_data_protection_officer() -> Any:
+    today = timezone.localdate()
+    dpo_roles = [
+        role.pk for role in Role.objects.filter(active=True) if "audit.view_all" in role.capabilities
+    ]
+    membership = (
+        Membership.objects.filter(role_id__in=dpo_roles, starts_on__lte=today, user__is_active=True)
+        .filter(models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=today))
+        .select_related("user")
+        .order_by("starts_on")
+        .first()
+    )
+    return membership.user if membership else None
+
+
 def manager_of(user: Any) -> Any:
     """The manager of the user's primary team: someone else in that team whose role manages it."""
     membership = user.primary_membership()
@@ -130,7 +149,7 @@ def manager_of(user: Any) -> Any:
     return manager_membership.user if manager_membership else None
 
 
-def break_glass_open(*, actor: Any, person: models.Model, reason: str, hours: int | None = None) -> BreakGlass:
+def break_glass_open(*, actor: Any, person: Any, reason: str, hours: int | None = None) -> BreakGlass:
     """Open a record in an emergency: a reason is required, access expires, the manager is told."""
     policies.require(actor, "break_glass.use", person)
     max_hours = settings.HARBOUR_BREAK_GLASS_HOURS
@@ -142,7 +161,8 @@ def break_glass_open(*, actor: Any, person: models.Model, reason: str, hours: in
         errors["hours"] = f"Break-glass access lasts between 1 and {max_hours} hours."
     if errors:
         raise ValidationError(errors)
-    manager = manager_of(actor)
+    # With no other manager in their team, the data protection officer is told instead.
+    manager = manager_of(actor) or first_data_protection_officer()
     with transaction.atomic():
         use = BreakGlass.objects.create(
             person=person,

@@ -11,7 +11,9 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.http import HttpRequest
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
 from harbour.accounts.capabilities import CAPABILITIES
 from harbour.accounts.mfa import user_has_mfa
@@ -29,7 +31,15 @@ def _system_administrator_only(request: HttpRequest) -> bool:
     )
 
 
+def _sign_in_through_harbour(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    """The admin has no sign-in form of its own: Django's would accept a password without MFA."""
+    return redirect_to_login(
+        request.GET.get("next", reverse("admin:index")), login_url=reverse("account_login")
+    )
+
+
 admin.site.has_permission = _system_administrator_only  # type: ignore[method-assign]
+admin.site.login = _sign_in_through_harbour  # type: ignore[method-assign,assignment]
 admin.site.site_header = "Harbour administration"
 admin.site.site_title = "Harbour administration"
 admin.site.index_title = "Reference data, agencies, teams and users"

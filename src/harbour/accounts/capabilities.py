@@ -9,6 +9,7 @@ from __future__ import annotations
 CAPABILITIES: dict[str, str] = {
     "person.create": "Record a new young person, parent or carer",
     "person.edit": "Edit the people in their professional network",
+    "person.view_team_cases": "See in full the young people allocated to their team as a whole",
     "person.view_team_network": "See in full the people allocated to the teams they manage",
     "network.manage": "Allocate agencies, teams and workers to a young person's network",
     "grant.give": "Give a colleague time-limited access to a young person's record",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.mfa import signals as mfa_signals
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -25,3 +26,22 @@ def audit_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 def audit_failed_login(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
     username = str(credentials.get("username", ""))[:150]
     audit.record(None, "user.login_failed", detail={"username": username})
+
+
+@receiver(mfa_signals.authentication_failed)
+def audit_mfa_failed(sender: Any, request: Any = None, user: Any = None, **kwargs: Any) -> None:
+    audit.record(None, "user.mfa_failed", obj=user, detail={"username": user.get_username() if user else ""})
+
+
+@receiver(mfa_signals.authenticator_added)
+def audit_mfa_enrolled(
+    sender: Any, request: Any = None, user: Any = None, authenticator: Any = None, **kwargs: Any
+) -> None:
+    audit.record(user, "user.mfa_enrolled", obj=user, detail={"type": getattr(authenticator, "type", "")})
+
+
+@receiver(mfa_signals.authenticator_removed)
+def audit_mfa_removed(
+    sender: Any, request: Any = None, user: Any = None, authenticator: Any = None, **kwargs: Any
+) -> None:
+    audit.record(user, "user.mfa_removed", obj=user, detail={"type": getattr(authenticator, "type", "")})

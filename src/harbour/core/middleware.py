@@ -3,9 +3,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from harbour.core import request_context
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address; behind HARBOUR_PROXY_COUNT trusted proxies, read from X-Forwarded-For."""
+    proxies = settings.HARBOUR_PROXY_COUNT
+    if proxies:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 class RequestContextMiddleware:
@@ -19,7 +30,7 @@ class RequestContextMiddleware:
         channel = "api" if request.path.startswith("/api/") else "web"
         token = request_context.set_current(
             request_context.RequestContext(
-                request_id=request_id, ip_address=request.META.get("REMOTE_ADDR", ""), channel=channel
+                request_id=request_id, ip_address=client_address(request), channel=channel
             )
         )
         try:

@@ -61,7 +61,9 @@ class Person(BaseModel):
     interpreter_needed = models.BooleanField(default=False)
     nhs_number = models.CharField("NHS number", max_length=10, blank=True, db_index=True)
     upn = models.CharField("unique pupil number", max_length=13, blank=True, db_index=True)
-    school = models.ForeignKey(School, on_delete=models.SET_NULL, null=True, blank=True, related_name="pupils")
+    school = models.ForeignKey(
+        School, on_delete=models.SET_NULL, null=True, blank=True, related_name="pupils"
+    )
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     # Searchable, accent- and case-folded copy of the names, maintained on save.
@@ -95,7 +97,9 @@ class Person(BaseModel):
     def save(self, *args: object, **kwargs: object) -> None:
         from harbour.people.names import fold
 
-        self.search_name = fold(" ".join([self.first_name, self.middle_names, self.last_name, self.preferred_name]))
+        self.search_name = fold(
+            " ".join([self.first_name, self.middle_names, self.last_name, self.preferred_name])
+        )
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
@@ -157,7 +161,9 @@ class Relationship(BaseModel):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=~models.Q(person=models.F("other")), name="relationship_not_self")
+            models.CheckConstraint(
+                condition=~models.Q(person=models.F("other")), name="relationship_not_self"
+            )
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.http import Http404
 from harbour.access import policies
 from harbour.access import selectors as access_selectors
 from harbour.audit import services as audit
+from harbour.people import validation
 from harbour.people.models import Person
 from harbour.people.names import fold
 
@@ -72,24 +74,38 @@ def person_search_for(
 ) -> QuerySet[Person]:
     """People matching the text, at name-only level for those outside their network.
 
-    Matching here is plain: every word must start a name or alias word. The fuzzy "already known?"
-    matcher belongs to the front door (people.matching).
+    Name words must each start a name or alias word; an NHS number (spaces allowed) or a UPN matches
+    exactly. A search with no name in it (only an identifier or a date of birth) looks only among
+    people the actor may see in full: otherwise anyone could learn an outsider's date of birth or NHS
+    number from which name the search returned. The fuzzy "already known?" matcher belongs to the
+    front door (people.matching).
     """
     queryset = policies.filter_queryset(actor, "person.see_known", Person.objects.all())
-    words = fold(text).split()[:6]
+    compact = re.sub(r"\s+", "", text)
+    identifier: Q | None = None
+    if validation.NHS_NUMBER.match(compact):
+        identifier = Q(nhs_number=compact)
+        words: list[str] = []
+    elif validation.UPN.match(compact.upper()):
+        identifier = Q(upn=compact.upper())
+        words = []
+    else:
+        words = fold(text).split()[:6]
     for word in words:
         queryset = queryset.filter(
             Q(search_name__startswith=word)
             | Q(search_name__contains=f" {word}")
             | Q(aliases__search_name__startswith=word)
             | Q(aliases__search_name__contains=f" {word}")
-            | Q(nhs_number=word)
-            | Q(upn=word.upper())
         )
+    if identifier is not None:
+        queryset = queryset.filter(identifier)
     if kind:
         queryset = queryset.filter(kind=kind)
     if date_of_birth is not None:
         queryset = queryset.filter(date_of_birth=date_of_birth)
+    if not words:
+        queryset = policies.filter_queryset(actor, "person.see_full", queryset)
     return queryset.distinct().order_by("last_name", "first_name", "id")
 
 
@@ -100,9 +116,9 @@ def person_search_audit(*, actor: Any, text: str, result_count: int) -> None:
 def full_access_ids(*, actor: Any, person_ids: list[Any]) -> set[Any]:
     """Of these people, the ones this actor may see in full (one query, for lists)."""
     return set(
-        policies.filter_queryset(actor, "person.see_full", Person.objects.filter(pk__in=person_ids)).values_list(
-            "pk", flat=True
-        )
+        policies.filter_queryset(
+            actor, "person.see_full", Person.objects.filter(pk__in=person_ids)
+        ).values_list("pk", flat=True)
     )
 
 

@@ -54,7 +54,7 @@ def _validate(values: dict[str, Any]) -> None:
         errors["upn"] = problem
     for name in EDITABLE_FIELDS:
         if name in values and isinstance(values[name], str):
-            max_length = Person._meta.get_field(name).max_length
+            max_length = getattr(Person._meta.get_field(name), "max_length", None)
             if max_length and len(values[name]) > max_length:
                 errors[name] = f"Must be {max_length} characters or fewer."
     if "kind" in values and values["kind"] not in Person.Kind.values:
@@ -107,7 +107,7 @@ def person_create(*, actor: Any, data: PersonInput) -> Person:
     values = _clean({"first_name": data.first_name, "last_name": data.last_name, **data.values})
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({name: "This field cannot be set." for name in sorted(unknown)})
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be set."))
     _validate(values)
     if data.address is not None and (problem := validation.postcode_problem(data.address.postcode)):
         raise ValidationError({"postcode": problem})
@@ -120,7 +120,9 @@ def person_create(*, actor: Any, data: PersonInput) -> Person:
                 line1=data.address.line1.strip(),
                 line2=data.address.line2.strip(),
                 town=data.address.town,
-                postcode=validation.normalise_postcode(data.address.postcode) if data.address.postcode else "",
+                postcode=validation.normalise_postcode(data.address.postcode)
+                if data.address.postcode
+                else "",
                 starts_on=data.address.starts_on,
             )
         for alias in data.aliases:
@@ -148,7 +150,7 @@ def person_update(*, actor: Any, person: Person, version: int, changes: dict[str
     changes = _clean(changes)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({name: "This field cannot be changed." for name in sorted(unknown)})
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
     _validate(changes)
     with transaction.atomic():
         try:
@@ -186,7 +188,9 @@ def alias_add(*, actor: Any, person: Person, name: str, kind: str = PersonAlias.
     return alias
 
 
-def address_add(*, actor: Any, person: Person, address: AddressInput, moved_on: date | None = None) -> Address:
+def address_add(
+    *, actor: Any, person: Person, address: AddressInput, moved_on: date | None = None
+) -> Address:
     """Record a move: the new address starts and the previous current address ends on the same day."""
     policies.require(actor, "person.edit", person)
     errors: dict[str, str] = {}

@@ -59,9 +59,9 @@ def load_reference_data(*, update: bool = False) -> dict[str, int]:
                     field = model._meta.get_field(name)
                     if field.many_to_many:
                         assert field.related_model is not None
-                        many[name] = [resolve(field.related_model, v) for v in value]  # type: ignore[arg-type]
+                        many[name] = [resolve(field.related_model, v) for v in value]
                     elif field.is_relation and value is not None:
-                        values[name] = resolve(field.related_model, value)  # type: ignore[arg-type]
+                        values[name] = resolve(field.related_model, value)
                     else:
                         values[name] = value
                 key = values.pop(key_field)

@@ -1,0 +1,42 @@
+from harbour.access import policies
+from harbour.access.models import SensitivityLabel
+from harbour.accounts.models import AgencyType
+from tests import factories
+
+
+def test_health_restricted_items_are_seen_by_health_staff_only(world):
+    label = SensitivityLabel.objects.get(code="health-restricted")
+    health = factories.AgencyFactory(
+        name="Norfolk Community Health", agency_type=AgencyType.objects.get(code="health")
+    )
+    nurse = factories.make_user(
+        "school_nurse", role="practitioner", team=factories.TeamFactory(agency=health)
+    )
+    assert policies.can_see_label(nurse, label)
+    assert not policies.can_see_label(world.users["practitioner"], label)
+    assert not policies.can_see_label(world.users["team-manager"], label)
+
+
+def test_unlabelled_items_follow_the_record(world):
+    assert policies.can_see_label(world.users["practitioner"], None)
+
+
+def test_a_retired_label_no_longer_restricts(world):
+    label = SensitivityLabel.objects.get(code="health-restricted")
+    label.active = False
+    label.save()
+    assert policies.can_see_label(world.users["practitioner"], label)
+
+
+def test_identifier_only_search_does_not_reveal_outsiders(world):
+    from harbour.people.selectors import person_search_for
+
+    world.outside.nhs_number = "9434765919"
+    world.outside.save()
+    practitioner = world.users["practitioner"]
+    assert list(person_search_for(actor=practitioner, text="943 476 5919")) == []
+    assert list(
+        person_search_for(actor=practitioner, text="", date_of_birth=world.outside.date_of_birth)
+    ) == [world.inside]
+    assert list(person_search_for(actor=world.breckland_worker, text="943 476 5919")) == [world.outside]
+    assert list(person_search_for(actor=practitioner, text="tyler murray")) == [world.outside]
