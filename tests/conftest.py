@@ -31,6 +31,8 @@ ROLES = [
 def _immediate_tasks(settings: Any) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Argon2 is deliberately slow; tests make many users and prove nothing about hashing speed.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -73,9 +75,11 @@ def world(reference: None) -> World:
     )
     norwich_team = factories.TeamFactory(agency=childrens, name="Norwich adolescent team")
     breckland_team = factories.TeamFactory(agency=youth, name="Breckland youth work team")
-    users = {role: factories.make_user(role.replace("-", "_"), role=role, team=norwich_team) for role in ROLES}
+    users = {
+        role: factories.make_user(role.replace("-", "_"), role=role, team=norwich_team) for role in ROLES
+    }
     breckland_worker = factories.make_user("breckland_worker", role="practitioner", team=breckland_team)
-    inside = factories.PersonFactory(first_name="Jade", last_name="Bishop", nhs_number="4857773456")
+    inside = factories.PersonFactory(first_name="Jade", last_name="Bishop", nhs_number="9434765919")
     factories.add_address(inside)
     factories.allocate(inside, worker=users["practitioner"])
     outside = factories.PersonFactory(first_name="Tyler", last_name="Murray")

@@ -12,7 +12,7 @@ from harbour.access.models import Allocation, NetworkRole
 from harbour.accounts.models import Agency, AgencyType, Membership, Role, Team, User
 from harbour.people.models import Address, Person
 
-TEST_PASSWORD = "correct horse battery staple"  # noqa: S105
+TEST_PASSWORD = "correct horse battery staple"
 
 
 class AgencyFactory(factory.django.DjangoModelFactory):
@@ -82,11 +82,19 @@ class PersonFactory(factory.django.DjangoModelFactory):
 
 
 def add_address(person: Person, line1: str = "12 Magdalen Street", postcode: str = "NR3 1JE") -> Address:
-    return Address.objects.create(person=person, line1=line1, postcode=postcode, starts_on=dt.date(2020, 1, 1))
+    return Address.objects.create(
+        person=person, line1=line1, postcode=postcode, starts_on=dt.date(2020, 1, 1)
+    )
 
 
-def allocate(person: Person, *, worker: User | None = None, team: Team | None = None,
-             agency: Agency | None = None, role: str = "lead-professional") -> Allocation:
+def allocate(
+    person: Person,
+    *,
+    worker: User | None = None,
+    team: Team | None = None,
+    agency: Agency | None = None,
+    role: str = "lead-professional",
+) -> Allocation:
     if agency is None:
         agency = team.agency if team else worker.primary_membership().team.agency  # type: ignore[union-attr]
     return Allocation.objects.create(

@@ -6,7 +6,11 @@ def test_policy_filter_and_can_agree(world):
     people = list(Person.objects.all())
     actors = [*world.users.values(), world.breckland_worker]
     for actor in actors:
-        visible = set(policies.filter_queryset(actor, "person.see_full", Person.objects.all()).values_list("pk", flat=True))
+        visible = set(
+            policies.filter_queryset(actor, "person.see_full", Person.objects.all()).values_list(
+                "pk", flat=True
+            )
+        )
         for person in people:
             assert (person.pk in visible) == policies.can(actor, "person.see_full", person), (actor, person)
 

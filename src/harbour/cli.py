@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> None:
             "  serve [--port P]              production web server (gunicorn)\n"
             "  worker                        run background tasks\n"
             "  tick                          periodic jobs (reminders, timescale breaches, expiries)\n"
-            "  token create USERNAME         print a new API token\n"
+            "  token create USERNAME         print a new API token (token revoke HINT ends one)\n"
             "  audit verify                  prove the audit chain is intact\n\n"
             "Every Django management command also works: harbour migrate, harbour createsuperuser, ...\n"
         )

@@ -106,7 +106,7 @@ def can(actor: Any, action: str, obj: Model | None = None) -> bool:
         return False
     match action:
         case "person.see_known":
-            return True
+            return actor.has_capability("person.search") or bool(obj is not None and can_see_full(actor, obj))
         case "person.see_full":
             return obj is not None and can_see_full(actor, obj)
         case "person.create":
@@ -139,7 +139,7 @@ def filter_queryset(actor: Any, action: str, queryset: QuerySet[Any]) -> QuerySe
         return queryset.none()
     match action:
         case "person.see_known":
-            return queryset
+            return queryset if actor.has_capability("person.search") else filter_full(actor, queryset)
         case "person.see_full":
             return filter_full(actor, queryset)
         case "person.edit":

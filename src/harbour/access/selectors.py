@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from harbour.access.models import Allocation, BreakGlass
+from harbour.access.models import AccessGrant, Allocation, BreakGlass
 
 
 def network_for(*, person_id: Any) -> QuerySet[Allocation]:
@@ -25,6 +25,30 @@ def known_to_agencies(*, person_id: Any) -> list[Any]:
     for allocation in network_for(person_id=person_id):
         seen.setdefault(allocation.agency_id, allocation.agency)
     return list(seen.values())
+
+
+def known_to_agencies_for(*, person_ids: list[Any]) -> dict[Any, list[Any]]:
+    """``known_to_agencies`` for many people in one query, for lists and search results."""
+    result: dict[Any, dict[Any, Any]] = {}
+    allocations = (
+        Allocation.objects.current()
+        .filter(person_id__in=person_ids)
+        .select_related("agency")
+        .order_by("network_role__sort_order", "starts_on")
+    )
+    for allocation in allocations:
+        result.setdefault(allocation.person_id, {}).setdefault(allocation.agency_id, allocation.agency)
+    return {person_id: list(agencies.values()) for person_id, agencies in result.items()}
+
+
+def grants_for(*, person_id: Any) -> QuerySet[AccessGrant]:
+    """Time-limited grants in force on a person's record (callers check the actor may see it)."""
+    return (
+        AccessGrant.objects.active()
+        .filter(person_id=person_id)
+        .select_related("grantee", "granted_by")
+        .order_by("expires_at")
+    )
 
 
 def break_glass_to_review_for(*, actor: Any) -> QuerySet[BreakGlass]:

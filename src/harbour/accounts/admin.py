@@ -39,7 +39,7 @@ def _sign_in_through_harbour(request: HttpRequest, extra_context: Any = None) ->
 
 
 admin.site.has_permission = _system_administrator_only  # type: ignore[method-assign]
-admin.site.login = _sign_in_through_harbour  # type: ignore[method-assign,assignment]
+admin.site.login = _sign_in_through_harbour  # type: ignore[method-assign]
 admin.site.site_header = "Harbour administration"
 admin.site.site_title = "Harbour administration"
 admin.site.index_title = "Reference data, agencies, teams and users"

@@ -7,6 +7,7 @@ themselves are part of the program: each is checked by a policy in ``harbour.acc
 from __future__ import annotations
 
 CAPABILITIES: dict[str, str] = {
+    "person.search": "Find people and see that they are known, and to which agencies (name-only)",
     "person.create": "Record a new young person, parent or carer",
     "person.edit": "Edit the people in their professional network",
     "person.view_team_cases": "See in full the young people allocated to their team as a whole",

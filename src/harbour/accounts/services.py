@@ -77,7 +77,7 @@ def user_create(
     if role is None:
         codes = ", ".join(Role.objects.filter(active=True).values_list("code", flat=True))
         errors["role"] = f"Unknown role {role_code!r}. Use one of: {codes}."
-    if errors:
+    if errors or role is None:
         raise ValidationError(errors)
     with transaction.atomic():
         user = User(username=username, email=email.strip(), display_name=display_name.strip())

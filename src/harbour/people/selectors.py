@@ -32,10 +32,10 @@ class PersonView:
 
 
 def _get_visible(actor: Any, person_id: Any) -> Person:
-    if not policies.can(actor, "person.see_known"):
+    if not policies.is_staff_member(actor):
         raise Http404
     person = Person.objects.select_related("gender", "ethnicity", "school").filter(pk=person_id).first()
-    if person is None:
+    if person is None or not policies.can(actor, "person.see_known", person):
         raise Http404
     return person
 
@@ -125,5 +125,5 @@ def full_access_ids(*, actor: Any, person_ids: list[Any]) -> set[Any]:
 def person_list_for(*, actor: Any) -> QuerySet[Person]:
     """The people this actor may see in full: their caseload and what they have been let into."""
     return policies.filter_queryset(actor, "person.see_full", Person.objects.all()).order_by(
-        "last_name", "first_name"
+        "last_name", "first_name", "id"
     )

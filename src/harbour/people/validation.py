@@ -29,7 +29,7 @@ def nhs_number_problem(value: str) -> str | None:
         return None
     digits = value.replace(" ", "")
     if not NHS_NUMBER.match(digits):
-        return "NHS number must be 10 digits, like 485 777 3456."
+        return "NHS number must be 10 digits, like 943 476 5919."
     total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
     check = 11 - total % 11
     check = 0 if check == 11 else check

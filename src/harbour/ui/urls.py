@@ -5,4 +5,5 @@ from harbour.ui import views
 app_name = "ui"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("accessibility", views.accessibility, name="accessibility"),
 ]

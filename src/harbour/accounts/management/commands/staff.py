@@ -77,10 +77,10 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"Added agency {agency.name}.")
         elif action == "add-team":
-            agency = Agency.objects.filter(name=options["agency"]).first()
-            if agency is None:
+            owner = Agency.objects.filter(name=options["agency"]).first()
+            if owner is None:
                 raise CommandError(f"No agency {options['agency']!r}.")
-            team = services.team_create(actor=None, agency=agency, name=options["name"])
+            team = services.team_create(actor=None, agency=owner, name=options["name"])
             self.stdout.write(f"Added team {team}.")
         elif action == "add-user":
             user = services.user_create(

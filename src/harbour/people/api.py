@@ -1,0 +1,224 @@
+"""The people API: search, read, record and change people, through the people selectors and services.
+
+Reads go through selectors (which apply the access policy and audit), writes through services (which
+check permission, validate, lock and audit). This module only translates between JSON and those calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, QueryDict
+from ninja import Query, Router, Status
+
+from harbour.access import selectors as access_selectors
+from harbour.api.auth import current_user
+from harbour.api.errors import ApiError, ErrorOut
+from harbour.core.errors import ConflictError
+from harbour.core.models import Town
+from harbour.people import selectors, services
+from harbour.people.models import Ethnicity, Gender, School
+from harbour.people.schemas import (
+    AddressIn,
+    PeopleFilters,
+    PeopleSearch,
+    PersonCreate,
+    PersonDetail,
+    PersonPage,
+    PersonUpdate,
+    person_detail,
+    person_list_item,
+)
+
+router = Router(tags=["people"])
+
+# Where the services' field names differ from the API's.
+API_FIELD_NAMES = {"school": "school_id", "postcode": "address.postcode"}
+ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+@contextmanager
+def _in_api_terms() -> Iterator[None]:
+    """Name fields in service errors as the API names them."""
+    try:
+        yield
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError(
+            {API_FIELD_NAMES.get(name, name): messages for name, messages in exc.message_dict.items()}
+        ) from exc
+    except ConflictError as exc:
+        exc.changed_fields = [API_FIELD_NAMES.get(name, name) for name in exc.changed_fields]
+        raise
+
+
+def _reference_row(model: Any, code: str | None, field: str, errors: dict[str, str]) -> Any:
+    """The active reference row with this code; an unknown code is a validation error on the field."""
+    if code is None or not code.strip():
+        return None
+    row = model.objects.filter(code=code.strip(), active=True).first()
+    if row is None:
+        codes = model.objects.filter(active=True).values_list("code", flat=True)
+        errors[field] = f"Must be one of: {', '.join(codes)}."
+    return row
+
+
+def _resolve_codes(
+    payload: PersonCreate | PersonUpdate, values: dict[str, Any], errors: dict[str, str]
+) -> None:
+    """Turn gender and ethnicity codes and the school id into rows, in place."""
+    fields = payload.model_fields_set
+    if "gender" in fields:
+        values["gender"] = _reference_row(Gender, payload.gender, "gender", errors)
+    if "ethnicity" in fields:
+        values["ethnicity"] = _reference_row(Ethnicity, payload.ethnicity, "ethnicity", errors)
+    if "school_id" in fields:
+        values["school"] = None
+        if payload.school_id is not None:
+            values["school"] = School.objects.filter(pk=payload.school_id).first()
+            if values["school"] is None:
+                errors["school_id"] = "No school has this id."
+
+
+def _address_input(address: AddressIn, errors: dict[str, str]) -> services.AddressInput:
+    town = None
+    if address.town is not None and address.town.strip():
+        town = Town.objects.filter(name__iexact=address.town.strip()).first()
+        if town is None:
+            errors["address.town"] = (
+                "Harbour does not know this town. Use a town in the county, or leave it out."
+            )
+    return services.AddressInput(
+        line1=address.line1,
+        line2=address.line2,
+        town=town,
+        postcode=address.postcode,
+        starts_on=address.starts_on,
+    )
+
+
+def _page(
+    actor: Any, queryset: Any, *, page: int, page_size: int
+) -> tuple[list[Any], int, bool]:
+    """One page of people, each marked full or name-only with one query for the page."""
+    count = queryset.count()
+    start = (page - 1) * page_size
+    people = list(queryset.select_related("gender")[start : start + page_size])
+    full = selectors.full_access_ids(actor=actor, person_ids=[person.pk for person in people])
+    known_to = access_selectors.known_to_agencies_for(person_ids=[p.pk for p in people if p.pk not in full])
+    items = [
+        person_list_item(person, full=person.pk in full, known_to=known_to.get(person.pk, []))
+        for person in people
+    ]
+    return items, count, start + page_size < count
+
+
+@router.get("/", response={200: PersonPage, **ERRORS}, summary="List your people")
+def people_list(request: HttpRequest, filters: Query[PeopleFilters]) -> PersonPage:
+    """The people you may see in full: your caseload and the records you have been let into."""
+    actor = current_user(request)
+    queryset = selectors.person_list_for(actor=actor)
+    if filters.kind:
+        queryset = queryset.filter(kind=filters.kind)
+    items, count, more = _page(actor, queryset, page=filters.page, page_size=filters.page_size)
+    next_url = None
+    if more:
+        # Only the list's own filters, so nothing a caller added (a name, say) is echoed into a URL.
+        params = QueryDict(mutable=True)
+        if filters.kind:
+            params["kind"] = filters.kind
+        params["page"] = str(filters.page + 1)
+        params["page_size"] = str(filters.page_size)
+        next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+    return PersonPage(
+        items=items,
+        count=count,
+        page=filters.page,
+        page_size=filters.page_size,
+        next=next_url,
+        next_page=filters.page + 1 if more else None,
+    )
+
+
+@router.post("/search", response={200: PersonPage, **ERRORS}, summary="Search people")
+def people_search(request: HttpRequest, payload: PeopleSearch) -> PersonPage:
+    """People known to Harbour who match. Those outside your professional network come name-only.
+
+    A POST so that names and identifiers stay out of URLs, server logs and browser history.
+    """
+    actor = current_user(request)
+    queryset = selectors.person_search_for(
+        actor=actor, text=payload.text, kind=payload.kind, date_of_birth=payload.date_of_birth
+    )
+    items, count, more = _page(actor, queryset, page=payload.page, page_size=payload.page_size)
+    selectors.person_search_audit(actor=actor, text=payload.text, result_count=count)
+    return PersonPage(
+        items=items,
+        count=count,
+        page=payload.page,
+        page_size=payload.page_size,
+        next=None,
+        next_page=payload.page + 1 if more else None,
+    )
+
+
+@router.post("/", response={201: PersonDetail, **ERRORS}, summary="Record a new person")
+def people_create(request: HttpRequest, payload: PersonCreate) -> Status[Any]:
+    """Record a person. You can see the record in full for 30 days, until a network is allocated."""
+    actor = current_user(request)
+    values = payload.model_dump(
+        exclude_unset=True,
+        exclude={"first_name", "last_name", "address", "aliases", "gender", "ethnicity", "school_id"},
+    )
+    errors: dict[str, str] = {}
+    _resolve_codes(payload, values, errors)
+    address = _address_input(payload.address, errors) if payload.address is not None else None
+    if errors:
+        raise ValidationError(errors)
+    with _in_api_terms():
+        person = services.person_create(
+            actor=actor,
+            data=services.PersonInput(
+                first_name=payload.first_name,
+                last_name=payload.last_name,
+                values=values,
+                address=address,
+                aliases=list(payload.aliases),
+            ),
+        )
+    view = selectors.person_get_for(actor=actor, person_id=person.pk, purpose="api.created")
+    return Status(201, person_detail(view))
+
+
+@router.get("/{person_id}", response={200: PersonDetail, **ERRORS}, summary="Read a person")
+def people_get(request: HttpRequest, person_id: UUID) -> Any:
+    """The person in full if you are in their network (or have been let in); otherwise name-only."""
+    view = selectors.person_get_for(actor=current_user(request), person_id=person_id, purpose="api")
+    return person_detail(view)
+
+
+@router.patch(
+    "/{person_id}", response={200: PersonDetail, 409: ErrorOut, **ERRORS}, summary="Change a person"
+)
+def people_update(request: HttpRequest, person_id: UUID, payload: PersonUpdate) -> Any:
+    """Change some of a person's details. Send the version you read; if someone saved since, you get 409."""
+    actor = current_user(request)
+    person = selectors.person_get_for_edit(actor=actor, person_id=person_id)
+    values = payload.model_dump(exclude_unset=True, exclude={"version", "gender", "ethnicity", "school_id"})
+    errors: dict[str, str] = {}
+    _resolve_codes(payload, values, errors)
+    if errors:
+        raise ValidationError(errors)
+    if not values:
+        raise ApiError(
+            422, "validation_error", "Send at least one field to change, with the version you read."
+        )
+    with _in_api_terms():
+        updated = services.person_update(actor=actor, person=person, version=payload.version, changes=values)
+    view = selectors.person_get_for(actor=actor, person_id=updated.pk, purpose="api.changed")
+    return person_detail(view)

@@ -1,0 +1,123 @@
+"""Work queues on the home page, registered by the apps that own the work.
+
+The UI shell must not import domain apps, so each app registers its own queues from its
+``AppConfig.ready``::
+
+    from harbour.ui.queues import QueueItem, WorkQueue, register
+
+    register(WorkQueue(
+        code="break-glass-review",
+        title="Break-glass uses to review",
+        empty_text="No break-glass uses waiting for your review.",
+        capability="audit.view_network",
+        items=lambda actor: [QueueItem(title=..., url=..., meta=[...], tag="Overdue")
+                             for use in break_glass_to_review_for(actor=actor)],
+        order=20,
+    ))
+
+``items`` must apply the same access policy as the rest of the app (use a selector): the home page
+shows whatever it returns to the actor.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One piece of work: what it is, where to do it, a few facts, and an optional status tag."""
+
+    title: str
+    url: str
+    meta: list[str] = field(default_factory=list)
+    tag: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    code: str
+    title: str
+    empty_text: str
+    capability: str | None  # None: every signed-in user has this queue
+    items: Callable[[Any], list[QueueItem]]
+    order: int = 100
+    columns: tuple[str, str, str] = ("Item", "Details", "Status")
+    limit: int = 25  # items shown on the home page; the count is always the full number
+
+
+@dataclass(frozen=True)
+class FilledQueue:
+    """A queue with its items for one actor, ready to show."""
+
+    queue: WorkQueue
+    items: list[QueueItem]
+    failed: bool = False
+
+    @property
+    def code(self) -> str:
+        return self.queue.code
+
+    @property
+    def title(self) -> str:
+        return self.queue.title
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+    @property
+    def shown(self) -> list[QueueItem]:
+        return self.items[: self.queue.limit]
+
+    @property
+    def hidden_count(self) -> int:
+        return max(0, self.count - self.queue.limit)
+
+    @property
+    def has_tags(self) -> bool:
+        return any(item.tag for item in self.shown)
+
+
+_registry: dict[str, WorkQueue] = {}
+
+
+def register(queue: WorkQueue) -> WorkQueue:
+    """Add a queue (or replace the one with the same code, so repeated set-up is harmless)."""
+    _registry[queue.code] = queue
+    return queue
+
+
+def unregister(code: str) -> None:
+    _registry.pop(code, None)
+
+
+def registered() -> list[WorkQueue]:
+    return sorted(_registry.values(), key=lambda queue: (queue.order, queue.title))
+
+
+def queues_for(actor: Any) -> list[WorkQueue]:
+    """The queues this actor has, by capability, in display order."""
+    if actor is None or not actor.is_authenticated:
+        return []
+    capabilities = actor.capabilities()
+    return [queue for queue in registered() if queue.capability is None or queue.capability in capabilities]
+
+
+def fill(queue: WorkQueue, actor: Any) -> FilledQueue:
+    """Run the queue's query for the actor. One failing queue must not take the home page down."""
+    try:
+        items = list(queue.items(actor))
+    except Exception:  # a domain app's bug: log it (no personal data) and say so on the page
+        logger.exception("Work queue %s could not be loaded", queue.code)
+        return FilledQueue(queue, [], failed=True)
+    return FilledQueue(queue, items)
+
+
+def filled_queues_for(actor: Any) -> list[FilledQueue]:
+    return [fill(queue, actor) for queue in queues_for(actor)]
