@@ -37,13 +37,19 @@ if HARBOUR_ENV not in {"dev", "prod", "test"}:
 PRODUCTION = HARBOUR_ENV == "prod"
 # The demo banner shows demo users' current TOTP codes; it must never be on in production.
 HARBOUR_DEMO_MODE = env_bool("HARBOUR_DEMO_MODE", default=False) and not PRODUCTION
+# The one password every demo user shares (synthetic data only); shown on the sign-in page in demo mode.
+HARBOUR_DEMO_PASSWORD = os.environ.get("HARBOUR_DEMO_PASSWORD", "harbour-demo-2026")
 
 SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'harbour.sqlite3'}")
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if not DATABASE_URL:
+    # The embedded default: a SQLite file under ./var/, made on first use.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASE_URL = f"sqlite:///{VAR_DIR / 'harbour.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60 if PRODUCTION else 0)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
