@@ -33,6 +33,10 @@ def _immediate_tasks(settings: Any) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Argon2 is deliberately slow; tests make many users and prove nothing about hashing speed.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # allauth keeps sign-in rate limits and used TOTP codes in the cache, which outlives a test.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Before allauth, so Harbour's GOV.UK versions of allauth's templates are the ones used.
+    "harbour.ui",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -94,7 +96,6 @@ INSTALLED_APPS = [
     "harbour.audit",
     "harbour.access",
     "harbour.people",
-    "harbour.ui",
     "harbour.api",
     "harbour.demo",
 ]
@@ -118,6 +119,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "harbour.urls"
+FORM_RENDERER = "harbour.ui.forms.GovukFormRenderer"
 WSGI_APPLICATION = "harbour.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 

@@ -1,7 +1,7 @@
 """Playwright harness: Debian's Chromium driving pytest-django's live server, axe-core checks, sign-in.
 
 Fixtures
-- `browser` (session): headless Chromium from /usr/bin/chromium (never a Playwright download). When
+- `browser` (module): headless Chromium from /usr/bin/chromium (never a Playwright download). When
   Chromium is missing the browser tests are skipped loudly, except under CI=true, where they fail.
 - `live_server`: pytest-django's; any test that uses it gets `transactional_db`, so the server thread
   sees what the test wrote (on SQLite the in-memory test database is shared with the server thread).
@@ -52,15 +52,14 @@ BROWSER_DIR = Path(__file__).resolve().parent
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark tests under tests/browser with `browser` and move them to the end of the run.
+    """Mark every test under tests/browser, and every test anywhere that drives Chromium (uses the
+    `browser` fixture, directly or through `page`), with `browser`; run them after the others.
 
-    Playwright's sync API keeps an event loop alive in the main thread once it has started; Django
-    refuses ORM calls while a loop runs (SynchronousOnlyOperation). Running browser tests last keeps the
-    rest of the suite away from that loop when everything runs in one pytest process.
+    `-m "not browser"` then leaves all of them out, and the quick tests report first.
     """
     browser_items, other_items = [], []
     for item in items:
-        if BROWSER_DIR in Path(str(item.path)).parents:
+        if BROWSER_DIR in Path(str(item.path)).parents or "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
             browser_items.append(item)
         else:
@@ -141,8 +140,14 @@ def chromium_missing_message() -> str:
     return f"BROWSER TESTS NOT RUN: chromium not found at {CHROMIUM}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one test module.
+
+    Module scope, not session: Playwright's sync API keeps an asyncio loop running in the main thread
+    while it is started, and allows one instance per thread. Stopping it after each module (a launch
+    costs about a second) means no other module, browser or not, ever runs beside that loop.
+    """
     if not CHROMIUM.exists():
         if IN_CI:
             pytest.fail(f"{chromium_missing_message()} (CI=true: browser tests are required)", pytrace=False)
@@ -151,8 +156,8 @@ def browser() -> Iterator[Browser]:
         pytest.fail(f"axe-core not found at {AXE_JS}: run `npm ci` (or `make assets`)", pytrace=False)
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an asyncio loop in this thread while it is alive; Django's ORM calls in
-    # the test thread are still plain synchronous calls, so allow them for the browser tests' duration.
+    # While the loop runs, Django refuses ORM calls in this thread (SynchronousOnlyOperation), but the
+    # test's own ORM calls (factories, assertions) are plain synchronous calls: allow them meanwhile.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:

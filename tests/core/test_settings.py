@@ -121,3 +121,10 @@ def test_healthz_reports_an_unavailable_database(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["status"] == "error"
+
+
+def test_passwords_are_hashed_with_argon2_outside_tests():
+    """The suite swaps in a fast hasher (tests/conftest.py); the settings themselves keep Argon2."""
+    from harbour import settings as harbour_settings
+
+    assert harbour_settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"

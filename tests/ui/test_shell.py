@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from allauth.core.internal.ratelimit import handler429
 from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.fallback import FallbackStorage
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.views.defaults import bad_request, permission_denied, server_error
 
 from harbour.ui import navigation
 from harbour.ui.navigation import NavEntry, items_for
@@ -237,11 +241,8 @@ def test_404_page_is_govuk_style_without_details(world):
 
 
 def test_403_page_is_govuk_style(rf: RequestFactory, db):
-    from django.core.exceptions import PermissionDenied
-    from django.views.defaults import permission_denied
 
     request = rf.get("/")
-    from django.contrib.auth.models import AnonymousUser
 
     request.user = AnonymousUser()
     response = permission_denied(request, PermissionDenied("Jade Bishop is restricted"))
@@ -252,7 +253,6 @@ def test_403_page_is_govuk_style(rf: RequestFactory, db):
 
 
 def test_500_page_renders_without_a_request_or_database(db):
-    from django.views.defaults import server_error
 
     response = server_error(RequestFactory().get("/"))
     assert response.status_code == 500
@@ -271,9 +271,17 @@ def test_csrf_failure_page_is_govuk_style(world):
 
 
 def test_400_page_is_govuk_style(rf: RequestFactory, db):
-    from django.core.exceptions import BadRequest
-    from django.views.defaults import bad_request
 
     response = bad_request(rf.get("/"), BadRequest("bad"))
     assert response.status_code == 400
     assert parse(response.content).find("h1").text == "Sorry, there is a problem with your request"
+
+
+def test_rate_limit_page_is_govuk_style(rf: RequestFactory, db):
+
+    request = rf.post(reverse("account_login"))
+
+    request.user = AnonymousUser()
+    response = handler429(request)
+    assert response.status_code == 429
+    assert parse(response.content).find("h1").text == "Too many attempts"
