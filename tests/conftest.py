@@ -3,6 +3,7 @@ outside their networks (`world`)."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,10 +34,14 @@ def _immediate_tasks(settings: Any) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Argon2 is deliberately slow; tests make many users and prove nothing about hashing speed.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # allauth keeps sign-in rate limits and used TOTP codes in the cache, which outlives a test.
-    from django.core.cache import cache
-
-    cache.clear()
+    # allauth keeps sign-in rate limits and used TOTP codes in the cache; production shares a database
+    # cache between processes, tests get a fresh in-memory one each so no limit leaks between tests.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{uuid.uuid4().hex}",
+        }
+    }
 
 
 @pytest.fixture

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_htmx",
+    "ninja",  # serves the API docs' Swagger files locally (the CSP forbids a CDN)
     "template_partials",
     "django_tasks",
     "django_tasks_db",
@@ -186,9 +187,8 @@ AXES_VERBOSE = False  # axes logs usernames at INFO when verbose; keep identitie
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
 # Behind a reverse proxy, the client address is the Nth from the right in X-Forwarded-For.
 HARBOUR_PROXY_COUNT = int(os.environ.get("HARBOUR_PROXY_COUNT", "0"))
-if HARBOUR_PROXY_COUNT:
-    AXES_IPWARE_PROXY_COUNT = HARBOUR_PROXY_COUNT
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "harbour.core.middleware.client_address"
+ALLAUTH_TRUSTED_PROXY_COUNT = HARBOUR_PROXY_COUNT
 
 # Sessions: an idle session ends after HARBOUR_IDLE_MINUTES.
 HARBOUR_IDLE_MINUTES = int(os.environ.get("HARBOUR_IDLE_MINUTES", "30"))
@@ -241,6 +241,15 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# A database cache, shared by every worker process: allauth keeps sign-in and authenticator-code
+# limits and used TOTP codes here, so they must not be per process. The table is made by a migration.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "harbour_cache",
+    }
+}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

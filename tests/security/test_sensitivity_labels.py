@@ -31,12 +31,24 @@ def test_a_retired_label_no_longer_restricts(world):
 def test_identifier_only_search_does_not_reveal_outsiders(world):
     from harbour.people.selectors import person_search_for
 
-    world.outside.nhs_number = "9434765919"
+    world.outside.nhs_number = "4010232137"
     world.outside.save()
     practitioner = world.users["practitioner"]
-    assert list(person_search_for(actor=practitioner, text="943 476 5919")) == []
+    assert list(person_search_for(actor=practitioner, text="401 023 2137")) == []
     assert list(
         person_search_for(actor=practitioner, text="", date_of_birth=world.outside.date_of_birth)
     ) == [world.inside]
-    assert list(person_search_for(actor=world.breckland_worker, text="943 476 5919")) == [world.outside]
+    assert list(person_search_for(actor=world.breckland_worker, text="401 023 2137")) == [world.outside]
     assert list(person_search_for(actor=practitioner, text="tyler murray")) == [world.outside]
+
+
+def test_a_date_of_birth_does_not_narrow_name_only_results(world):
+    from harbour.people.selectors import person_search_for
+
+    practitioner = world.users["practitioner"]
+    wrong_date = world.outside.date_of_birth.replace(year=2009)
+    # The outsider still shows (name-only) whatever date is typed, so the search confirms nothing.
+    assert list(person_search_for(actor=practitioner, text="murray", date_of_birth=wrong_date)) == [
+        world.outside
+    ]
+    assert list(person_search_for(actor=practitioner, text="jade", date_of_birth=wrong_date)) == []

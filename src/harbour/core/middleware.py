@@ -38,4 +38,7 @@ class RequestContextMiddleware:
         finally:
             request_context.reset(token)
         response["X-Request-ID"] = request_id
+        # Pages and API answers may hold personal data: no browser or proxy keeps a copy.
+        if not request.path.startswith("/static/") and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store, private"
         return response

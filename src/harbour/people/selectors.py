@@ -103,7 +103,10 @@ def person_search_for(
     if kind:
         queryset = queryset.filter(kind=kind)
     if date_of_birth is not None:
-        queryset = queryset.filter(date_of_birth=date_of_birth)
+        # The date narrows only the people the actor sees in full. Filtering name-only people by it
+        # would confirm an outsider's date of birth to anyone who guessed it.
+        full = policies.full_access_q(actor)
+        queryset = queryset.filter((full & Q(date_of_birth=date_of_birth)) | ~full)
     if not words:
         queryset = policies.filter_queryset(actor, "person.see_full", queryset)
     return queryset.distinct().order_by("last_name", "first_name", "id")
