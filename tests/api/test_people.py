@@ -7,8 +7,6 @@ import datetime as dt
 import json
 from typing import Any
 
-import pytest
-
 from harbour.audit.models import AuditEvent
 from harbour.people.models import Person
 from tests import factories

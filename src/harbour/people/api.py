@@ -102,9 +102,7 @@ def _address_input(address: AddressIn, errors: dict[str, str]) -> services.Addre
     )
 
 
-def _page(
-    actor: Any, queryset: Any, *, page: int, page_size: int
-) -> tuple[list[Any], int, bool]:
+def _page(actor: Any, queryset: Any, *, page: int, page_size: int) -> tuple[list[Any], int, bool]:
     """One page of people, each marked full or name-only with one query for the page."""
     count = queryset.count()
     start = (page - 1) * page_size
