@@ -41,7 +41,8 @@ HARBOUR_DEMO_MODE = env_bool("HARBOUR_DEMO_MODE", default=False) and not PRODUCT
 HARBOUR_DEMO_PASSWORD = os.environ.get("HARBOUR_DEMO_PASSWORD", "harbour-demo-2026")
 
 SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
-DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+# Off unless asked for: the debug pages list every URL and show settings, even in a demo.
+DEBUG = env_bool("DEBUG", default=False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

@@ -52,3 +52,20 @@ def test_a_date_of_birth_does_not_narrow_name_only_results(world):
         world.outside
     ]
     assert list(person_search_for(actor=practitioner, text="jade", date_of_birth=wrong_date)) == []
+
+
+def test_parents_and_carers_open_with_their_young_person(world):
+    from harbour.access import policies
+    from harbour.people.models import Person, Relationship, RelationshipType
+    from tests import factories
+
+    mother = factories.PersonFactory(first_name="Donna", last_name="Bishop", kind=Person.Kind.PARENT_CARER)
+    Relationship.objects.create(
+        person=world.inside, other=mother, relationship_type=RelationshipType.objects.get(code="mother")
+    )
+    practitioner = world.users["practitioner"]
+    assert policies.can(practitioner, "person.see_full", mother)
+    assert not policies.can(world.breckland_worker, "person.see_full", mother)
+    assert any("Jade Bishop's mother" in reason.text for reason in policies.explain(practitioner, mother))
+    visible = policies.filter_queryset(practitioner, "person.see_full", Person.objects.all())
+    assert set(visible) == {world.inside, mother}

@@ -7,6 +7,7 @@ query about one person and ``explain`` lists the sources that apply, so the thre
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -52,8 +53,32 @@ def _current_allocations() -> QuerySet[Allocation]:
     return Allocation.objects.current().filter(network_role__grants_access=True)
 
 
-def full_access_q(actor: Any) -> Q:
-    """People this actor may see in full, as a condition on the Person table."""
+# Domain apps may add people who open with someone the actor sees in full (for example the parents
+# and carers of a young person). Each source turns "people this actor sees in full" into a condition
+# for the linked people; access itself knows nothing of the people app's tables.
+LinkedSource = Callable[[Q], Q]
+_linked_sources: list[tuple[str, LinkedSource, Callable[[Any, Model], list[str]]]] = []
+
+
+def register_linked_source(
+    code: str, condition: LinkedSource, explain_names: Callable[[Any, Model], list[str]]
+) -> None:
+    """Register a linked source. ``explain_names(base_q, person)`` names the records it comes through."""
+    if code not in {existing for existing, _, _ in _linked_sources}:
+        _linked_sources.append((code, condition, explain_names))
+
+
+def full_access_q(actor: Any, *, include_temporary: bool = True) -> Q:
+    """People this actor may see in full, as a condition on the Person table.
+
+    With ``include_temporary=False``, only the standing network (allocations and management), not
+    grants, break-glass or linked people: that is the actor's caseload.
+    """
+    condition = _direct_q(actor, include_temporary=include_temporary)
+    return condition
+
+
+def _direct_q(actor: Any, *, include_temporary: bool) -> Q:
     if not is_staff_member(actor):
         return Q(pk__in=[])
     allocations = _current_allocations()
@@ -72,8 +97,13 @@ def full_access_q(actor: Any) -> Q:
         )
         as_manager = allocations.filter(Q(team_id__in=managed) | Q(worker_id__in=team_members))
         condition |= Q(pk__in=as_manager.values("person_id"))
-    condition |= Q(pk__in=AccessGrant.objects.active().filter(grantee=actor).values("person_id"))
-    condition |= Q(pk__in=BreakGlass.objects.active().filter(user=actor).values("person_id"))
+    if include_temporary:
+        condition |= Q(pk__in=AccessGrant.objects.active().filter(grantee=actor).values("person_id"))
+        condition |= Q(pk__in=BreakGlass.objects.active().filter(user=actor).values("person_id"))
+    if include_temporary:
+        base = condition
+        for _code, linked, _explain in _linked_sources:
+            condition |= linked(base)
     return condition
 
 
@@ -226,6 +256,11 @@ def explain(actor: Any, person: Model) -> list[Reason]:
                 f"Your reason: {use.reason}. {told}.",
             )
         )
+    if not reasons and _linked_sources:
+        base = _direct_q(actor, include_temporary=True)
+        for code, _linked, explain_names in _linked_sources:
+            for text in explain_names(base, person):
+                reasons.append(Reason(code, text))
     if not reasons:
         reasons.append(
             Reason(

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -60,6 +60,10 @@ def _reviews(actor: Any, posted: Review | None = None) -> list[Review]:
 @login_required
 def break_glass_review(request: HttpRequest) -> HttpResponse:
     """The break-glass uses flagged to this manager that they have not yet reviewed."""
+    if not (
+        policies.can(request.user, "audit.view_all") or request.user.has_capability("audit.view_network")
+    ):
+        raise PermissionDenied("Break-glass uses are reviewed by managers and the data protection officer.")
     return render(request, "access/break_glass_review.html", {"reviews": _reviews(request.user)})
 
 

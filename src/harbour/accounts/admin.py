@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
@@ -33,6 +34,9 @@ def _system_administrator_only(request: HttpRequest) -> bool:
 
 def _sign_in_through_harbour(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
     """The admin has no sign-in form of its own: Django's would accept a password without MFA."""
+    if request.user.is_authenticated:
+        # Signed in but not a system administrator: sending them to sign in again would loop.
+        raise PermissionDenied("Administration is for system administrators.")
     return redirect_to_login(
         request.GET.get("next", reverse("admin:index")), login_url=reverse("account_login")
     )

@@ -108,7 +108,7 @@ def _page(actor: Any, queryset: Any, *, page: int, page_size: int) -> tuple[list
     start = (page - 1) * page_size
     people = list(queryset.select_related("gender")[start : start + page_size])
     full = selectors.full_access_ids(actor=actor, person_ids=[person.pk for person in people])
-    known_to = access_selectors.known_to_agencies_for(person_ids=[p.pk for p in people if p.pk not in full])
+    known_to = access_selectors.known_to_agencies_for(person_ids=[person.pk for person in people])
     items = [
         person_list_item(person, full=person.pk in full, known_to=known_to.get(person.pk, []))
         for person in people

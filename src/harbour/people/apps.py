@@ -8,18 +8,29 @@ YOUR_YOUNG_PEOPLE_LIMIT = 20
 
 
 def your_young_people(actor: Any) -> list[Any]:
-    """Home-page queue: the young people this actor sees in full, with their age and who leads."""
+    """Home-page queue: the young people in this actor's caseload, with their age and who leads.
+
+    Every item is built (the home page shows the first ones and the full count); the networks of all
+    of them are read in one query.
+    """
     from django.urls import reverse
 
-    from harbour.access import selectors as access_selectors
+    from harbour.access.models import Allocation
     from harbour.people import selectors
-    from harbour.people.models import Person
     from harbour.ui.queues import QueueItem
 
-    people = selectors.person_list_for(actor=actor).filter(kind=Person.Kind.YOUNG_PERSON)
+    people = list(selectors.person_caseload_for(actor=actor))
+    networks: dict[Any, list[Allocation]] = {}
+    for allocation in (
+        Allocation.objects.current()
+        .filter(person_id__in=[person.pk for person in people], network_role__grants_access=True)
+        .select_related("network_role", "worker", "team", "agency")
+        .order_by("network_role__sort_order", "starts_on")
+    ):
+        networks.setdefault(allocation.person_id, []).append(allocation)
     items = []
-    for person in people[:YOUR_YOUNG_PEOPLE_LIMIT]:
-        network = list(access_selectors.network_for(person_id=person.pk))
+    for person in people:
+        network = networks.get(person.pk, [])
         mine = next((allocation for allocation in network if allocation.worker_id == actor.pk), None)
         if mine is not None:
             role = f"You are the {mine.network_role.label.lower()}"
@@ -35,6 +46,32 @@ def your_young_people(actor: Any) -> list[Any]:
             )
         )
     return items
+
+
+def parents_and_carers_of(base: Any) -> Any:
+    """The parents and carers of the young people matched by ``base``: those who can see a young
+    person in full can see, in full, the parents and carers who keep them safe."""
+    from django.db.models import Q
+
+    from harbour.people.models import Person, Relationship
+
+    links = Relationship.objects.filter(
+        person__in=Person.objects.filter(base), relationship_type__is_parent_or_carer=True
+    )
+    return Q(pk__in=links.values("other_id"))
+
+
+def explain_parent_or_carer(base: Any, person: Any) -> list[str]:
+    from harbour.people.models import Person, Relationship
+
+    links = Relationship.objects.filter(
+        other_id=person.pk, relationship_type__is_parent_or_carer=True, person__in=Person.objects.filter(base)
+    ).select_related("person", "relationship_type")
+    return [
+        f"{person} is {link.person}'s {link.relationship_type.label.lower()}, and you can see "
+        f"{link.person}'s record in full."
+        for link in links
+    ]
 
 
 def break_glass_to_review(actor: Any) -> list[Any]:
@@ -66,7 +103,10 @@ class PeopleConfig(AppConfig):
     verbose_name = "People"
 
     def ready(self) -> None:
+        from harbour.access import policies
         from harbour.ui.queues import WorkQueue, register
+
+        policies.register_linked_source("parent_or_carer", parents_and_carers_of, explain_parent_or_carer)
 
         register(
             WorkQueue(

@@ -130,3 +130,15 @@ def person_list_for(*, actor: Any) -> QuerySet[Person]:
     return policies.filter_queryset(actor, "person.see_full", Person.objects.all()).order_by(
         "last_name", "first_name", "id"
     )
+
+
+def person_caseload_for(*, actor: Any) -> QuerySet[Person]:
+    """The young people in this actor's standing network (allocated to them, their team, or the teams
+    they manage), without records opened for a while by a grant or break-glass."""
+    if not policies.is_staff_member(actor):
+        return Person.objects.none()
+    return (
+        Person.objects.filter(policies.full_access_q(actor, include_temporary=False))
+        .filter(kind=Person.Kind.YOUNG_PERSON)
+        .order_by("last_name", "first_name", "id")
+    )

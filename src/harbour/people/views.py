@@ -136,8 +136,8 @@ def search(request: HttpRequest) -> HttpResponse:
     in; without JavaScript the search button does the same with a full page.
     """
     actor = request.user
-    if not policies.is_staff_member(actor):
-        raise PermissionDenied
+    if not policies.can(actor, "person.see_known"):
+        raise PermissionDenied  # roles without casework (analysts, administrators) do not search people
     htmx = bool(getattr(request, "htmx", False))
     context: dict[str, Any] = {
         "can_create": policies.can(actor, "person.create"),
