@@ -108,6 +108,9 @@ def _search_rows(actor: Any, page: Page[Person]) -> list[SearchRow]:
     full_ids = selectors.full_access_ids(actor=actor, person_ids=[person.pk for person in people])
     # Addresses are loaded only for the people this actor may see in full.
     prefetch_related_objects([person for person in people if person.pk in full_ids], "addresses")
+    known_to = access_selectors.known_to_agencies_for(
+        person_ids=[person.pk for person in people if person.pk not in full_ids]
+    )
     rows = []
     for person in people:
         if person.pk in full_ids:
@@ -115,11 +118,7 @@ def _search_rows(actor: Any, page: Page[Person]) -> list[SearchRow]:
             district = address.postcode.split(" ")[0] if address is not None and address.postcode else ""
             rows.append(SearchRow(person, full=True, postcode_district=district))
         else:
-            rows.append(
-                SearchRow(
-                    person, full=False, known_to=access_selectors.known_to_agencies(person_id=person.pk)
-                )
-            )
+            rows.append(SearchRow(person, full=False, known_to=known_to.get(person.pk, [])))
     return rows
 
 
