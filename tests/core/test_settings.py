@@ -90,8 +90,15 @@ def test_production_starts_with_safe_settings_and_never_in_demo_mode(tmp_path):
     assert result.stdout.split() == ["prod", "False", "False", "django.db.backends.postgresql"]
 
 
-def test_development_defaults_start_with_debug_on(tmp_path):
+def test_development_defaults_start_with_debug_off(tmp_path):
+    # Debug pages list every URL and setting, so even a laptop demo has them off unless asked for.
     result = import_settings(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["dev", "False", "False", "django.db.backends.sqlite3"]
+
+
+def test_debug_is_on_only_when_asked_for(tmp_path):
+    result = import_settings(tmp_path, DEBUG="1")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["dev", "True", "False", "django.db.backends.sqlite3"]
 

@@ -94,3 +94,22 @@ def test_idle_session_is_signed_out(world, settings):
     assert response.status_code == 302
     assert reverse("account_login") in response["Location"]
     assert client.get(reverse("ui:home")).status_code == 302
+
+
+def test_admin_refuses_signed_in_non_administrators_without_a_redirect_loop(world):
+    response = world.client_for("practitioner").get("/admin/", follow=True)
+    assert response.status_code == 403
+    assert len(response.redirect_chain) == 1  # /admin/ -> /admin/login/, which refuses
+
+
+def test_admin_sign_in_goes_through_harbour_sign_in(client):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_roles_without_casework_cannot_search_people_or_review_break_glass(world):
+    for role in ("analyst", "partnership-leader", "system-administrator"):
+        assert world.client_for(role).get(reverse("people:search")).status_code == 403, role
+    assert world.client_for("practitioner").get(reverse("access:break_glass_review")).status_code == 403
+    assert world.client_for("team-manager").get(reverse("access:break_glass_review")).status_code == 200

@@ -60,9 +60,8 @@ def _reviews(actor: Any, posted: Review | None = None) -> list[Review]:
 @login_required
 def break_glass_review(request: HttpRequest) -> HttpResponse:
     """The break-glass uses flagged to this manager that they have not yet reviewed."""
-    if not (
-        policies.can(request.user, "audit.view_all") or request.user.has_capability("audit.view_network")
-    ):
+    actor: Any = request.user
+    if not (policies.can(actor, "audit.view_all") or actor.has_capability("audit.view_network")):
         raise PermissionDenied("Break-glass uses are reviewed by managers and the data protection officer.")
     return render(request, "access/break_glass_review.html", {"reviews": _reviews(request.user)})
 
