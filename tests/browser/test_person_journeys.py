@@ -66,3 +66,16 @@ def test_keyboard_reaches_search_from_the_skip_link(page, live_server, world):
     assert focused == "Skip to main content"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main-content"
+
+
+def test_data_protection_officer_sees_who_viewed_a_record(page, live_server, world):
+    from harbour.people import selectors
+
+    selectors.person_get_for(actor=world.users["practitioner"], person_id=world.inside.pk)
+    login(page, live_server, world.users["data-protection-officer"])
+    page.goto(f"{live_server.url}/audit/person/{world.inside.pk}/")
+    expect_path(page, rf"^/audit/person/{world.inside.pk}/$")
+    assert "practitioner" in page.content()
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/audit/")
+    assert_accessible(page)
