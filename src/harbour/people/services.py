@@ -229,6 +229,10 @@ def relationship_add(
     policies.require(actor, "person.edit", person)
     if person.pk == other.pk:
         raise ValidationError({"other": "A person cannot be related to themselves."})
+    # A parent or carer opens with their young person's record, so linking someone would otherwise be
+    # a way to see any record in full: the actor must already see the other person in full.
+    if not policies.can_see_full(actor, other):
+        raise ValidationError({"other": "You can only link someone whose record you can see in full."})
     with transaction.atomic():
         relationship = Relationship.objects.create(
             person=person,

@@ -1,3 +1,5 @@
+"""Access rules beyond the matrix: sensitivity labels, searches without names, linked parents and carers."""
+
 from harbour.access import policies
 from harbour.access.models import SensitivityLabel
 from harbour.accounts.models import AgencyType
@@ -69,3 +71,24 @@ def test_parents_and_carers_open_with_their_young_person(world):
     assert any("Jade Bishop's mother" in reason.text for reason in policies.explain(practitioner, mother))
     visible = policies.filter_queryset(practitioner, "person.see_full", Person.objects.all())
     assert set(visible) == {world.inside, mother}
+
+
+def test_linking_a_stranger_as_a_parent_does_not_open_their_record(world):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from harbour.access import policies
+    from harbour.people.models import Person, RelationshipType
+    from harbour.people.services import relationship_add
+    from tests import factories
+
+    stranger = factories.PersonFactory(first_name="Wayne", last_name="Stone", kind=Person.Kind.OTHER)
+    practitioner = world.users["practitioner"]
+    with pytest.raises(ValidationError, match="see in full"):
+        relationship_add(
+            actor=practitioner,
+            person=world.inside,
+            other=stranger,
+            relationship_type=RelationshipType.objects.get(code="father"),
+        )
+    assert not policies.can(practitioner, "person.see_full", stranger)
