@@ -92,3 +92,30 @@ def test_linking_a_stranger_as_a_parent_does_not_open_their_record(world):
             relationship_type=RelationshipType.objects.get(code="father"),
         )
     assert not policies.can(practitioner, "person.see_full", stranger)
+
+
+def test_manager_reviewing_break_glass_sees_only_that_use_in_the_audit_trail(world):
+    from django.urls import reverse
+
+    from harbour.access.services import break_glass_open
+    from harbour.people import selectors
+
+    practitioner, manager = world.users["practitioner"], world.users["team-manager"]
+    selectors.person_get_for(actor=world.breckland_worker, person_id=world.outside.pk)  # not for the manager
+    use = break_glass_open(
+        actor=practitioner, person=world.outside, reason="Missing overnight, police asking"
+    )
+    assert use.flagged_to == manager
+    selectors.person_get_for(actor=practitioner, person_id=world.outside.pk)
+
+    page = world.client_for(manager).get(reverse("audit:person", kwargs={"person_id": world.outside.pk}))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "breckland_worker" not in body
+    assert body.count("practitioner") >= 2  # the break-glass and the view that followed
+    # Another manager, not flagged, still gets nothing.
+    other = world.client_for(world.users["front-door-officer"])
+    assert other.get(reverse("audit:person", kwargs={"person_id": world.outside.pk})).status_code in (
+        403,
+        404,
+    )

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from harbour.access import policies, selectors, services
 from harbour.access.forms import BreakGlassReviewForm, GrantRevokeForm
 from harbour.access.models import BreakGlass
+from harbour.audit import services as audit
 
 
 @login_required
@@ -63,7 +64,10 @@ def break_glass_review(request: HttpRequest) -> HttpResponse:
     actor: Any = request.user
     if not (policies.can(actor, "audit.view_all") or actor.has_capability("audit.view_network")):
         raise PermissionDenied("Break-glass uses are reviewed by managers and the data protection officer.")
-    return render(request, "access/break_glass_review.html", {"reviews": _reviews(request.user)})
+    reviews = _reviews(actor)
+    # The page shows colleagues' reasons and the records they opened: reading it is audited too.
+    audit.record(actor, "break_glass.reviews_viewed", detail={"shown": len(reviews)})
+    return render(request, "access/break_glass_review.html", {"reviews": reviews})
 
 
 @login_required

@@ -16,10 +16,11 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from harbour.access import policies
+from harbour.access.models import BreakGlass
 from harbour.audit import services as audit
 from harbour.audit.models import AuditEvent
 
@@ -30,6 +31,7 @@ READ_SUFFIXES = ("viewed", "searched", "exported")
 # so a new code never breaks a page; add its words here when it arrives.
 ACTION_LABELS: dict[str, str] = {
     "person.viewed": "Viewed the record",
+    "break_glass.reviews_viewed": "Read the break-glass uses waiting for review",
     "person.searched": "Searched for people",
     "person.created": "Recorded the person",
     "person.changed": "Changed personal details",
@@ -143,13 +145,25 @@ def audit_events_for(*, actor: Any, filters: AuditFilters) -> QuerySet[AuditEven
     """Events this actor may see, newest first.
 
     Data protection officers (``audit.view_all``) see every event. Those with only
-    ``audit.view_network`` see events about people they can see in full, and nothing else.
+    ``audit.view_network`` see events about people they can see in full, and what a colleague did
+    under a break-glass use flagged to them (that person, that user, while it lasted), so they can
+    review it; nothing else.
     """
     _require_search(actor)
     events = AuditEvent.objects.all()
     if not actor.has_capability("audit.view_all"):
         visible = policies.filter_queryset(actor, "person.see_full", _person_model()._default_manager.all())
-        events = events.filter(person_id__in=visible.values("pk"))
+        allowed = Q(person_id__in=visible.values("pk"))
+        for use in BreakGlass.objects.filter(flagged_to=actor).only(
+            "user_id", "person_id", "created_at", "expires_at"
+        ):
+            allowed |= Q(
+                actor_id=use.user_id,
+                person_id=use.person_id,
+                occurred_at__gte=use.created_at,
+                occurred_at__lte=use.expires_at,
+            )
+        events = events.filter(allowed)
     if filters.person_id is not None:
         events = events.filter(person_id=filters.person_id)
     if filters.actor_id is not None:
@@ -168,10 +182,17 @@ def audit_events_for(*, actor: Any, filters: AuditFilters) -> QuerySet[AuditEven
 
 
 def audit_person_for(*, actor: Any, person_id: Any) -> Model:
-    """The person whose trail the actor asks for: 403 without audit rights, 404 for missing or forbidden."""
+    """The person whose trail the actor asks for: 403 without audit rights, 404 for missing or forbidden.
+
+    A manager may also open the trail of a person whose record a colleague opened with break-glass
+    flagged to them; ``audit_events_for`` then shows them only that use.
+    """
     _require_search(actor)
     person = _person_model()._default_manager.filter(pk=person_id).first()
-    if person is None or not policies.can(actor, "audit.view_person", person):
+    if person is None:
+        raise Http404
+    reviewing = BreakGlass.objects.filter(flagged_to=actor, person_id=person.pk).exists()
+    if not (policies.can(actor, "audit.view_person", person) or reviewing):
         raise Http404
     return person
 
