@@ -249,6 +249,9 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "harbour_cache",
+        # Django's default of 300 entries would let a flood of sign-in attempts under made-up usernames
+        # cull a real user's wrong-code count; a million rows is a small table and a large flood.
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("HARBOUR_CACHE_MAX_ENTRIES", "1000000"))},
     }
 }
 
