@@ -31,6 +31,7 @@ READ_SUFFIXES = ("viewed", "searched", "exported")
 # so a new code never breaks a page; add its words here when it arrives.
 ACTION_LABELS: dict[str, str] = {
     "person.viewed": "Viewed the record",
+    "person.caseload_viewed": "Read a page of their caseload",
     "break_glass.reviews_viewed": "Read the break-glass uses waiting for review",
     "person.searched": "Searched for people",
     "person.created": "Recorded the person",

@@ -118,6 +118,7 @@ class PeopleConfig(AppConfig):
                 order=10,
                 columns=("Young person", "Age and role", "Status"),
                 limit=YOUR_YOUNG_PEOPLE_LIMIT,
+                more_url="people:caseload",
             )
         )
         # The break-glass review queue belongs to access, but access may not import the UI shell

@@ -142,3 +142,8 @@ def person_caseload_for(*, actor: Any) -> QuerySet[Person]:
         .filter(kind=Person.Kind.YOUNG_PERSON)
         .order_by("last_name", "first_name", "id")
     )
+
+
+def person_caseload_audit(*, actor: Any, page_number: int, shown: int) -> None:
+    """Record that the actor read a page of their caseload (names and ages of their young people)."""
+    audit.record(actor, "person.caseload_viewed", detail={"page": page_number, "shown": shown})

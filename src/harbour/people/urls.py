@@ -8,6 +8,7 @@ app_name = "people"
 urlpatterns = [
     path("", views.search, name="search"),
     path("new/", views.create, name="create"),
+    path("caseload/", views.caseload, name="caseload"),
     path("<uuid:person_id>/", views.detail, name="detail"),
     path("<uuid:person_id>/network/", views.network, name="network"),
     path("<uuid:person_id>/chronology/", views.chronology, name="chronology"),

@@ -226,6 +226,22 @@ def detail(request: HttpRequest, person_id: Any) -> HttpResponse:
 
 @never_cache
 @login_required
+def caseload(request: HttpRequest) -> HttpResponse:
+    """Every young person in the actor's standing network, a page at a time (the page number is the
+    only thing in the URL)."""
+    from harbour.people.apps import your_young_people
+
+    actor: Any = request.user
+    if not (policies.is_staff_member(actor) and actor.has_capability("person.edit")):
+        raise PermissionDenied  # the same rule as the home page's queue
+    paginator = Paginator(your_young_people(actor), settings.HARBOUR_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    selectors.person_caseload_audit(actor=actor, page_number=page.number, shown=len(page.object_list))
+    return render(request, "people/caseload.html", {"page": page})
+
+
+@never_cache
+@login_required
 def network(request: HttpRequest, person_id: Any) -> HttpResponse:
     person = selectors.person_get_full_for(actor=request.user, person_id=person_id, purpose="network")
     context = _person_context(request, person, tab="network", level=policies.FULL)

@@ -49,6 +49,7 @@ class WorkQueue:
     order: int = 100
     columns: tuple[str, str, str] = ("Item", "Details", "Status")
     limit: int = 25  # items shown on the home page; the count is always the full number
+    more_url: str | None = None  # URL name of a page listing them all, linked when some are hidden
 
 
 @dataclass(frozen=True)
