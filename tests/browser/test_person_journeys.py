@@ -79,3 +79,11 @@ def test_data_protection_officer_sees_who_viewed_a_record(page, live_server, wor
     assert_accessible(page)
     page.goto(f"{live_server.url}/audit/")
     assert_accessible(page)
+
+
+def test_caseload_page_is_accessible(page, live_server, world):
+    login(page, live_server, world.users["practitioner"])
+    page.goto(f"{live_server.url}/people/caseload/")
+    expect_path(page, r"^/people/caseload/$")
+    assert "Jade Bishop" in page.content()
+    assert_accessible(page)
