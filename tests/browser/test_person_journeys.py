@@ -87,3 +87,22 @@ def test_caseload_page_is_accessible(page, live_server, world):
     expect_path(page, r"^/people/caseload/$")
     assert "Jade Bishop" in page.content()
     assert_accessible(page)
+
+
+def test_record_and_edit_forms_show_errors_accessibly(page, live_server, world, page_problems):
+    page_problems.allow(r"status of 422")  # a form with errors answers 422, as it should
+    login(page, live_server, world.users["practitioner"])
+    page.goto(f"{live_server.url}/people/new/")
+    expect_path(page, r"^/people/new/$")
+    assert_accessible(page)
+    submit(page, 'input[name="first_name"]')  # nothing filled in
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_accessible(page)
+
+    page.goto(f"{live_server.url}/people/{world.inside.pk}/edit/")
+    expect_path(page, rf"^/people/{world.inside.pk}/edit/$")
+    assert_accessible(page)
+    page.fill('input[name="first_name"]', "")
+    submit(page, 'input[name="first_name"]')
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_accessible(page)
