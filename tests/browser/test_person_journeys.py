@@ -90,7 +90,7 @@ def test_caseload_page_is_accessible(page, live_server, world):
 
 
 def test_record_and_edit_forms_show_errors_accessibly(page, live_server, world, page_problems):
-    page_problems.allow(r"status of 422")  # a form with errors answers 422, as it should
+    page_problems.allow(r"422")  # a form with errors answers 422, as it should
     login(page, live_server, world.users["practitioner"])
     page.goto(f"{live_server.url}/people/new/")
     expect_path(page, r"^/people/new/$")
