@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from harbour.people.models import Ethnicity, Gender, RelationshipType, School
+from harbour.people.models import Ethnicity, Gender, NameVariant, RelationshipType, School
 
 
 @admin.register(Gender, Ethnicity)
@@ -19,3 +19,9 @@ class RelationshipTypeAdmin(admin.ModelAdmin):
 class SchoolAdmin(admin.ModelAdmin):
     list_display = ["name", "urn", "phase", "town"]
     search_fields = ["name", "urn"]
+
+
+@admin.register(NameVariant)
+class NameVariantAdmin(admin.ModelAdmin):
+    list_display = ["label", "code", "variants", "active"]
+    search_fields = ["code", "label", "variants"]

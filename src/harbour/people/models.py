@@ -168,3 +168,23 @@ class Relationship(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.other} is {self.relationship_type.label.lower()} of {self.person}"
+
+
+class NameVariant(ReferenceData):
+    """A given name and the nicknames, diminutives and spellings that mean the same name.
+
+    ``code`` is the folded canonical name (``william``); ``variants`` lists the other forms, separated
+    by commas (``will, bill, billy, liam``). Used by people/matching.py in both directions.
+    """
+
+    variants = models.TextField(
+        blank=True, help_text="Nicknames, diminutives and other spellings, separated by commas."
+    )
+
+    class Meta(ReferenceData.Meta):
+        verbose_name = "name variant"
+
+    def variant_list(self) -> list[str]:
+        from harbour.people.names import fold
+
+        return [folded for part in self.variants.split(",") if (folded := fold(part))]
