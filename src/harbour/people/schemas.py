@@ -290,6 +290,23 @@ def agency_contacts(agencies: Iterable[Any]) -> list[AgencyContact]:
     ]
 
 
+def _full_core(person: Person) -> dict[str, Any]:
+    """The fields a full list item and a full record share."""
+    return {
+        "id": person.pk,
+        "version": person.version,
+        "kind": Person.Kind(person.kind),
+        "first_name": person.first_name,
+        "middle_names": person.middle_names,
+        "last_name": person.last_name,
+        "preferred_name": person.preferred_name,
+        "date_of_birth": person.date_of_birth,
+        "date_of_birth_estimated": person.date_of_birth_estimated,
+        "age": person.age,
+        "gender": _coded(person.gender),
+    }
+
+
 def person_list_item(
     person: Person, *, full: bool, known_to: Iterable[Any]
 ) -> PersonFullItem | PersonNameOnlyItem:
@@ -301,20 +318,7 @@ def person_list_item(
             last_name=person.last_name,
             known_to=agency_contacts(known_to),
         )
-    return PersonFullItem(
-        id=person.pk,
-        version=person.version,
-        kind=Person.Kind(person.kind),
-        first_name=person.first_name,
-        middle_names=person.middle_names,
-        last_name=person.last_name,
-        preferred_name=person.preferred_name,
-        date_of_birth=person.date_of_birth,
-        date_of_birth_estimated=person.date_of_birth_estimated,
-        age=person.age,
-        gender=_coded(person.gender),
-        known_to=agency_contacts(known_to),
-    )
+    return PersonFullItem(**_full_core(person), known_to=agency_contacts(known_to))
 
 
 def person_detail(view: PersonView) -> PersonFull | PersonNameOnly:
@@ -332,17 +336,7 @@ def person_detail(view: PersonView) -> PersonFull | PersonNameOnly:
         )
     address = person.current_address()
     return PersonFull(
-        id=person.pk,
-        version=person.version,
-        kind=Person.Kind(person.kind),
-        first_name=person.first_name,
-        middle_names=person.middle_names,
-        last_name=person.last_name,
-        preferred_name=person.preferred_name,
-        date_of_birth=person.date_of_birth,
-        date_of_birth_estimated=person.date_of_birth_estimated,
-        age=person.age,
-        gender=_coded(person.gender),
+        **_full_core(person),
         ethnicity=_coded(person.ethnicity),
         disability=person.disability,
         first_language=person.first_language,
