@@ -126,12 +126,14 @@ def totp_code(secret: str) -> str:
     """The authenticator code for now, never one already used with this secret.
 
     allauth refuses a code a second time; if the current code was used (two sign-ins of one user in
-    the same 30 seconds), wait for the next period.
+    the same 30 seconds), or the period is about to end, wait for the next period.
     """
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
     counter = int(time.time()) // 30
-    if _last_code.get(secret, (None, ""))[0] == counter:
+    # allauth accepts only the current period's code (tolerance 0): a code read in the last seconds
+    # of a period may reach the server in the next one, so wait for a fresh period instead.
+    if _last_code.get(secret, (None, ""))[0] == counter or 30 - time.time() % 30 < 5:
         time.sleep(30 - time.time() % 30 + 0.1)
         counter = int(time.time()) // 30
     code = format_hotp_value(hotp_value(secret, counter))
