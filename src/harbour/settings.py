@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "harbour.audit",
     "harbour.access",
     "harbour.people",
+    "harbour.frontdoor",
     "harbour.api",
     "harbour.demo",
 ]
@@ -273,11 +274,21 @@ TASKS = {
 HARBOUR_BREAK_GLASS_HOURS = int(os.environ.get("HARBOUR_BREAK_GLASS_HOURS", "4"))
 HARBOUR_PAGE_SIZE = 50
 
+# Front door: the working day that timescales count in (Europe/London, England and Wales bank
+# holidays excluded), how long the front door keeps seeing a referral's young people after its
+# decision, and the address emails link to (emails carry a reference and a link, nothing personal).
+HARBOUR_WORKING_DAY = os.environ.get("HARBOUR_WORKING_DAY", "09:00-17:00")
+HARBOUR_FRONT_DOOR_ACCESS_DAYS = int(os.environ.get("HARBOUR_FRONT_DOOR_ACCESS_DAYS", "30"))
+HARBOUR_SITE_URL = os.environ.get("HARBOUR_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # Logs carry request ids and audit codes, never names or other personal data.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "harbour.core.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "harbour.core.logging.RequestIdFilter"},
+        "no_query_string": {"()": "harbour.core.logging.NoQueryStringFilter"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}
@@ -286,5 +297,12 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
+        # The development server logs request lines; query strings can carry personal data.
+        "django.server": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "filters": ["no_query_string"],
+            "propagate": False,
+        },
     },
 }

@@ -20,16 +20,21 @@ from harbour.api.auth import current_user
 from harbour.api.errors import ApiError, ErrorOut
 from harbour.core.errors import ConflictError
 from harbour.core.models import Town
-from harbour.people import selectors, services
+from harbour.people import selectors, services, validation
+from harbour.people.matching import AUTO_LINK_THRESHOLD, REVIEW_THRESHOLD, MatchQuery
 from harbour.people.models import Ethnicity, Gender, School
 from harbour.people.schemas import (
     AddressIn,
+    MatchesIn,
+    MatchesOut,
+    MatchesQuery,
     PeopleFilters,
     PeopleSearch,
     PersonCreate,
     PersonDetail,
     PersonPage,
     PersonUpdate,
+    match_out,
     person_detail,
     person_list_item,
 )
@@ -163,6 +168,71 @@ def people_search(request: HttpRequest, payload: PeopleSearch) -> PersonPage:
         next=None,
         next_page=payload.page + 1 if more else None,
     )
+
+
+def _match_query(payload: MatchesIn | MatchesQuery) -> MatchQuery:
+    """The matcher's question, after the checks a query string or body cannot make by itself."""
+    errors: dict[str, str] = {}
+    if payload.gender.strip():
+        _reference_row(Gender, payload.gender, "gender", errors)
+    for field, problem in (
+        ("nhs_number", validation.nhs_number_problem(payload.nhs_number.strip())),
+        ("upn", validation.upn_problem(payload.upn.strip())),
+    ):
+        if problem:
+            errors[field] = problem
+    if payload.school is not None and not School.objects.filter(pk=payload.school).exists():
+        errors["school"] = "No school has this id."
+    if errors:
+        raise ValidationError(errors)
+    query = MatchQuery(
+        first_name=payload.first_name,
+        last_name=payload.last_name,
+        middle_names=payload.middle_names,
+        date_of_birth=payload.date_of_birth,
+        postcode=payload.postcode,
+        nhs_number=payload.nhs_number,
+        upn=payload.upn,
+        school_id=payload.school,
+        gender=payload.gender.strip(),
+    )
+    if query.is_empty():
+        raise ApiError(
+            422,
+            "validation_error",
+            "Give something to match on: a first name or last name, a date of birth, a postcode, "
+            "an NHS number or a unique pupil number.",
+        )
+    return query
+
+
+def _matches(request: HttpRequest, payload: MatchesIn | MatchesQuery) -> MatchesOut:
+    views = selectors.person_matches_for(
+        actor=current_user(request), query=_match_query(payload), limit=payload.limit
+    )
+    return MatchesOut(
+        items=[match_out(view) for view in views],
+        count=len(views),
+        auto_link_threshold=AUTO_LINK_THRESHOLD,
+        review_threshold=REVIEW_THRESHOLD,
+    )
+
+
+@router.post("/matches", response={200: MatchesOut, **ERRORS}, summary="Is this young person already known?")
+def people_matches(request: HttpRequest, payload: MatchesIn) -> MatchesOut:
+    """Ranked candidates for the details given, each with a score between 0 and 1 and an explanation
+    per field (agrees, close, disagrees or missing, and its weight). Those outside your network come
+    name-only. The recommended form: the details travel in the body, never in a URL."""
+    return _matches(request, payload)
+
+
+@router.get(
+    "/matches", response={200: MatchesOut, **ERRORS}, summary="Is this young person already known? (query)"
+)
+def people_matches_get(request: HttpRequest, filters: Query[MatchesQuery]) -> MatchesOut:
+    """The same answer as ``POST /api/v1/people/matches``, from query parameters. Query strings end up
+    in proxies' and browsers' logs: prefer the POST (docs/decisions/0007-matches-by-get-and-post.md)."""
+    return _matches(request, filters)
 
 
 @router.post("/", response={201: PersonDetail, **ERRORS}, summary="Record a new person")

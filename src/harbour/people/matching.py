@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
+import time
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Literal
+from functools import lru_cache
+from typing import Any, Literal, cast
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import DateField, Field, Q, QuerySet, Value
+from django.db.models.signals import post_delete, post_save
 
-from harbour.people.models import Address, NameVariant, Person
+from harbour.people.models import Address, Gender, NameVariant, Person, PersonAlias
 from harbour.people.names import fold
 
 Outcome = Literal["agrees", "close", "disagrees", "missing"]
@@ -65,7 +68,7 @@ FIRST_NAME = {
     # Twins and siblings: among different young people who share a date of birth (and usually a
     # surname and address), a different first name is almost certain; for the same person, rare.
     "different_same_dob": Level(
-        "disagrees", 0.0002, 0.98, "set, not measured: keeps twins below the auto-link threshold"
+        "disagrees", 0.00005, 0.98, "set, not measured: keeps twins below the auto-link threshold"
     ),
 }
 LAST_NAME = {
@@ -82,6 +85,7 @@ MIDDLE_NAMES = {
 DATE_OF_BIRTH = {
     "exact": Level("agrees", 0.95, 0.00015, "about 1 in 6,500 young people (18 years of birthdays)"),
     "day_month_swapped": Level("close", 0.01, 0.00015, "American-order or swapped day and month"),
+    "near": Level("close", 0.01, 0.0006, "same day, a year or a month out: about 4 neighbouring dates"),
     "one_digit": Level("close", 0.02, 0.003, "a single mistyped digit; about 20 neighbouring dates"),
     "different": Level("disagrees", 0.01, 0.99, "a different date, other than the slips above"),
 }
@@ -94,13 +98,16 @@ POSTCODE = {
     "different": Level("disagrees", 0.15, 0.98, "moves whose earlier address we do not hold"),
 }
 NHS_NUMBER = {
-    "exact": Level("agrees", 0.999, 1e-7, "a unique national number; errors fail the mod-11 check"),
+    # u: two different children recorded with one number. Numbers are unique and the mod-11 check
+    # refuses every single-digit slip and swap, so this needs a multi-digit error landing on another
+    # child's issued number. Strong enough that an equal number outweighs both names disagreeing.
+    "exact": Level("agrees", 0.999, 1e-9, "unique, check digit: beats both names disagreeing"),
     # Set, not measured: two valid NHS numbers mean two children except for registration errors,
     # which the merge review handles. A wrong merge is worse than a missed one.
     "different": Level("disagrees", 1e-12, 0.999, "set, not measured: different numbers, different children"),
 }
 UPN = {
-    "exact": Level("agrees", 0.99, 1e-6, "unique pupil numbers are unique in England"),
+    "exact": Level("agrees", 0.99, 1e-9, "unique in England, check letter: beats both names disagreeing"),
     "different": Level("disagrees", 1e-10, 0.999, "set, not measured: a new UPN is rare and audited"),
 }
 SCHOOL = {
@@ -128,6 +135,10 @@ MODEL: dict[str, dict[str, Level]] = {
 UNINFORMATIVE_GENDERS = {"", "not-known", "other"}
 
 
+# How many candidates one lookup scores at most. Each blocking rule reads at most this many rows.
+CANDIDATE_LIMIT = 150
+
+
 @dataclass(frozen=True)
 class MatchQuery:
     """What the officer has typed so far. Empty strings and None mean not given."""
@@ -141,6 +152,18 @@ class MatchQuery:
     upn: str = ""
     school_id: UUID | None = None
     gender: str = ""
+
+    def has_name(self) -> bool:
+        return bool(fold(self.first_name) or fold(self.last_name))
+
+    def is_empty(self) -> bool:
+        return not (
+            self.has_name()
+            or self.date_of_birth is not None
+            or _compact(self.postcode)
+            or _compact(self.nhs_number)
+            or _compact(self.upn)
+        )
 
 
 @dataclass(frozen=True)
@@ -164,23 +187,61 @@ class NameVariants:
 
     def __init__(self, groups: Iterable[Iterable[str]] = ()) -> None:
         self._groups: dict[str, set[int]] = {}
+        self._members: list[set[str]] = []
         for index, group in enumerate(groups):
-            for name in group:
-                if folded := fold(name):
-                    self._groups.setdefault(folded, set()).add(index)
+            members = {folded for name in group if (folded := fold(name))}
+            self._members.append(members)
+            for name in members:
+                self._groups.setdefault(name, set()).add(index)
 
     @classmethod
     def from_db(cls) -> NameVariants:
-        rows = NameVariant.objects.filter(active=True).only("code", "variants")
-        return cls([row.code, *row.variant_list()] for row in rows)
+        """The active table, built once and kept for ``REFERENCE_CACHE_SECONDS``: saving or deleting
+        a row empties the cache in this process at once, and other processes see it within that time."""
+        cached = _reference_cache.get("variants")
+        if cached is not None and time.monotonic() - cached[0] < REFERENCE_CACHE_SECONDS:
+            return cast(NameVariants, cached[1])
+        rows = NameVariant.objects.filter(active=True).order_by("code").values_list("code", "variants")
+        variants = cls([code, *(part for part in variants.split(","))] for code, variants in rows)
+        _reference_cache["variants"] = (time.monotonic(), variants)
+        return variants
 
     def related(self, a: str, b: str) -> bool:
         return bool(self._groups.get(fold(a), set()) & self._groups.get(fold(b), set()))
 
     def of(self, name: str) -> set[str]:
         """Every name that shares a group with this one (the name itself excluded)."""
-        indexes = self._groups.get(fold(name), set())
-        return {other for other, groups in self._groups.items() if groups & indexes} - {fold(name)}
+        folded = fold(name)
+        found: set[str] = set()
+        for index in self._groups.get(folded, set()):
+            found |= self._members[index]
+        return found - {folded}
+
+
+# Reference data read on every lookup (the nickname table, gender codes), kept briefly in memory.
+REFERENCE_CACHE_SECONDS = 60.0
+_reference_cache: dict[str, tuple[float, object]] = {}
+
+
+def forget_reference_data(**_: object) -> None:
+    """Empty the in-memory copies of the nickname table and gender codes (on any change to them)."""
+    _reference_cache.clear()
+
+
+def _gender_codes() -> dict[Any, str]:
+    cached = _reference_cache.get("genders")
+    if cached is not None and time.monotonic() - cached[0] < REFERENCE_CACHE_SECONDS:
+        return cast(dict[Any, str], cached[1])
+    codes = dict(Gender.objects.values_list("pk", "code"))
+    _reference_cache["genders"] = (time.monotonic(), codes)
+    return codes
+
+
+for _model in (NameVariant, Gender):
+    post_save.connect(forget_reference_data, sender=_model, dispatch_uid=f"matching-{_model.__name__}-saved")
+    post_delete.connect(
+        forget_reference_data, sender=_model, dispatch_uid=f"matching-{_model.__name__}-deleted"
+    )
 
 
 # --- string similarity -----------------------------------------------------------------------------
@@ -221,6 +282,149 @@ def jaro_winkler(a: str, b: str, *, prefix_scale: float = 0.1) -> float:
     return similarity + prefix * prefix_scale * (1 - similarity)
 
 
+@lru_cache(maxsize=200_000)
+def _similar(a: str, b: str) -> bool:
+    """A typo of each other. Names repeat across candidates and lookups, so the answer is cached."""
+    return jaro_winkler(a, b) >= JARO_WINKLER_CLOSE
+
+
+_fold = lru_cache(maxsize=200_000)(fold)
+
+
+def _compact(value: str) -> str:
+    return "".join((value or "").split()).upper()
+
+
+def normalise_postcode(postcode: str) -> str:
+    """Upper case with one space before the inward code: ``nr31je`` becomes ``NR3 1JE``."""
+    compact = _compact(postcode)
+    return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
+
+
+def _outward(postcode: str) -> str:
+    return normalise_postcode(postcode).split(" ")[0]
+
+
+# --- the two sides, prepared once ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the scorer reads of one held person, folded and normalised once."""
+
+    pk: UUID
+    kind: str
+    first_name: str
+    other_first_names: frozenset[str]  # preferred name, middle names and aliases
+    middle_names: frozenset[str]
+    last_name: str
+    date_of_birth: dt.date | None
+    nhs_number: str
+    upn: str
+    school_id: UUID | None
+    gender: str
+    current_postcode: str
+    postcodes: frozenset[str]
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        pk: UUID,
+        kind: str,
+        first_name: str,
+        middle_names: str,
+        last_name: str,
+        preferred_name: str,
+        date_of_birth: dt.date | None,
+        nhs_number: str,
+        upn: str,
+        school_id: UUID | None,
+        gender: str,
+        postcodes: Iterable[str],
+        aliases: Iterable[str],
+    ) -> Candidate:
+        """``postcodes`` with the current address first; ``aliases`` already folded."""
+        middle = frozenset(_fold(middle_names).split())
+        normalised = [normalise_postcode(postcode) for postcode in postcodes if postcode]
+        return cls(
+            pk=pk,
+            kind=kind,
+            first_name=_fold(first_name),
+            other_first_names=frozenset({_fold(preferred_name), *middle, *aliases}) - {""},
+            middle_names=middle,
+            last_name=_fold(last_name),
+            date_of_birth=date_of_birth,
+            nhs_number=_compact(nhs_number),
+            upn=_compact(upn),
+            school_id=school_id,
+            gender=gender or "",
+            current_postcode=normalised[0] if normalised else "",
+            postcodes=frozenset(normalised),
+        )
+
+    @classmethod
+    def of(cls, person: Person) -> Candidate:
+        """From a loaded Person (its addresses and aliases are read through any prefetch)."""
+        addresses = sorted(person.addresses.all(), key=_address_order)
+        return cls.build(
+            pk=person.pk,
+            kind=person.kind,
+            first_name=person.first_name,
+            middle_names=person.middle_names,
+            last_name=person.last_name,
+            preferred_name=person.preferred_name,
+            date_of_birth=person.date_of_birth,
+            nhs_number=person.nhs_number,
+            upn=person.upn,
+            school_id=person.school_id,
+            gender=person.gender.code if person.gender is not None else "",
+            postcodes=[address.postcode for address in addresses],
+            aliases=[alias.search_name or fold(alias.name) for alias in person.aliases.all()],
+        )
+
+
+def _address_order(address: Address) -> tuple[bool, bool, int]:
+    return _postcode_order(address.starts_on, address.ends_on)
+
+
+def _postcode_order(starts_on: dt.date | None, ends_on: dt.date | None) -> tuple[bool, bool, int]:
+    """Current addresses (not ended) first, the latest move first."""
+    return (ends_on is not None, starts_on is None, -(starts_on.toordinal() if starts_on else 0))
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """The query, folded and normalised once per lookup rather than once per candidate."""
+
+    first_name: str
+    first_variants: frozenset[str]
+    last_name: str
+    middle_names: frozenset[str]
+    date_of_birth: dt.date | None
+    postcode: str
+    nhs_number: str
+    upn: str
+    school_id: UUID | None
+    gender: str
+
+    @classmethod
+    def of(cls, query: MatchQuery, variants: NameVariants) -> _Asked:
+        first = fold(query.first_name)
+        return cls(
+            first_name=first,
+            first_variants=frozenset(variants.of(first)) if first else frozenset(),
+            last_name=fold(query.last_name),
+            middle_names=frozenset(fold(query.middle_names).split()),
+            date_of_birth=query.date_of_birth,
+            postcode=normalise_postcode(query.postcode),
+            nhs_number=_compact(query.nhs_number),
+            upn=_compact(query.upn),
+            school_id=query.school_id,
+            gender=query.gender,
+        )
+
+
 # --- comparing fields ------------------------------------------------------------------------------
 
 
@@ -233,28 +437,14 @@ def _missing(field_name: str, detail: str = "Not given on one side.") -> FieldCo
     return FieldComparison(field_name, "missing", 0.0, detail)
 
 
-def _surname_parts(name: str) -> set[str]:
-    return set(fold(name).split())
-
-
-def _names_equal(a: str, b: str) -> bool:
-    return bool(a) and fold(a) == fold(b)
-
-
-def _first_name(
-    query: MatchQuery, person: Person, variants: NameVariants, *, dob_agrees: bool
-) -> FieldComparison:
-    asked = fold(query.first_name)
-    if not asked or not person.first_name:
+def _first_name(asked: _Asked, held: Candidate, *, dob_agrees: bool) -> FieldComparison:
+    if not asked.first_name or not held.first_name:
         return _missing("first_name")
-    held = fold(person.first_name)
-    if asked == held:
+    if asked.first_name == held.first_name:
         return _compared("first_name", "exact", "Same first name.")
-    other_names = [fold(person.preferred_name), *fold(person.middle_names).split()]
-    other_names += [alias.search_name for alias in person.aliases.all()]
-    if variants.related(asked, held) or asked in other_names:
+    if held.first_name in asked.first_variants or asked.first_name in held.other_first_names:
         return _compared("first_name", "variant", "A nickname, preferred or middle name of the other.")
-    if jaro_winkler(asked, held) >= JARO_WINKLER_CLOSE:
+    if _similar(asked.first_name, held.first_name):
         return _compared("first_name", "similar", "Spelt a little differently.")
     if dob_agrees:
         return _compared(
@@ -263,40 +453,32 @@ def _first_name(
     return _compared("first_name", "different", "Different first name.")
 
 
-def _last_name(query: MatchQuery, person: Person) -> FieldComparison:
-    asked = fold(query.last_name)
-    if not asked or not person.last_name:
+def _last_name(asked: _Asked, held: Candidate) -> FieldComparison:
+    if not asked.last_name or not held.last_name:
         return _missing("last_name")
-    held = fold(person.last_name)
-    if asked == held:
+    if asked.last_name == held.last_name:
         return _compared("last_name", "exact", "Same surname.")
-    asked_parts, held_parts = _surname_parts(asked), _surname_parts(held)
+    asked_parts, held_parts = set(asked.last_name.split()), set(held.last_name.split())
     if (len(asked_parts) > 1 or len(held_parts) > 1) and asked_parts & held_parts:
         return _compared("last_name", "part", "One part of a double-barrelled surname.")
-    if jaro_winkler(asked, held) >= JARO_WINKLER_CLOSE:
+    if _similar(asked.last_name, held.last_name):
         return _compared("last_name", "similar", "Spelt a little differently.")
     return _compared("last_name", "different", "Different surname.")
 
 
-def _swapped(query: MatchQuery, person: Person) -> bool:
+def _swapped(asked: _Asked, held: Candidate) -> bool:
     """The first and last names were entered the wrong way round (on either side)."""
-    if not (query.first_name and query.last_name and person.first_name and person.last_name):
+    if not (asked.first_name and asked.last_name and held.first_name and held.last_name):
         return False
-
-    def same(a: str, b: str) -> bool:
-        return jaro_winkler(fold(a), fold(b)) >= JARO_WINKLER_CLOSE
-
-    direct = same(query.first_name, person.first_name) or same(query.last_name, person.last_name)
-    return (
-        not direct and same(query.first_name, person.last_name) and same(query.last_name, person.first_name)
-    )
+    if _similar(asked.first_name, held.first_name) or _similar(asked.last_name, held.last_name):
+        return False
+    return _similar(asked.first_name, held.last_name) and _similar(asked.last_name, held.first_name)
 
 
-def _middle_names(query: MatchQuery, person: Person) -> FieldComparison:
-    asked, held = set(fold(query.middle_names).split()), set(fold(person.middle_names).split())
-    if not asked or not held:
+def _middle_names(asked: _Asked, held: Candidate) -> FieldComparison:
+    if not asked.middle_names or not held.middle_names:
         return _missing("middle_names")
-    if asked & held:
+    if asked.middle_names & held.middle_names:
         return _compared("middle_names", "shared", "A middle name in common.")
     return _compared("middle_names", "different", "Different middle names.")
 
@@ -310,49 +492,45 @@ def day_month_swapped(a: dt.date, b: dt.date) -> bool:
     return a != b and a.year == b.year and a.day == b.month and a.month == b.day
 
 
-def _date_of_birth(query: MatchQuery, person: Person) -> FieldComparison:
-    asked, held = query.date_of_birth, person.date_of_birth
-    if asked is None or held is None:
+def year_or_month_apart(a: dt.date, b: dt.date) -> bool:
+    """The same day of the month, with the year or the month (not both) one out."""
+    if a.day != b.day:
+        return False
+    if a.month == b.month:
+        return abs(a.year - b.year) == 1
+    return a.year == b.year and abs(a.month - b.month) == 1
+
+
+def _date_of_birth(asked: _Asked, held: Candidate) -> FieldComparison:
+    if asked.date_of_birth is None or held.date_of_birth is None:
         return _missing("date_of_birth")
-    if asked == held:
+    if asked.date_of_birth == held.date_of_birth:
         return _compared("date_of_birth", "exact", "Same date of birth.")
-    if day_month_swapped(asked, held):
+    if day_month_swapped(asked.date_of_birth, held.date_of_birth):
         return _compared("date_of_birth", "day_month_swapped", "Day and month the other way round.")
-    if one_digit_apart(asked, held):
+    if year_or_month_apart(asked.date_of_birth, held.date_of_birth):
+        return _compared("date_of_birth", "near", "The same day, with the year or the month one out.")
+    if one_digit_apart(asked.date_of_birth, held.date_of_birth):
         return _compared("date_of_birth", "one_digit", "One digit different.")
     return _compared("date_of_birth", "different", "Different date of birth.")
 
 
-def normalise_postcode(postcode: str) -> str:
-    """Upper case with one space before the inward code: ``nr31je`` becomes ``NR3 1JE``."""
-    compact = re.sub(r"\s+", "", postcode).upper()
-    return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
-
-
-def _outward(postcode: str) -> str:
-    return normalise_postcode(postcode).split(" ")[0]
-
-
-def _postcode(query: MatchQuery, person: Person, *, surname_agrees: bool) -> FieldComparison:
-    asked = normalise_postcode(query.postcode)
-    held = [normalise_postcode(address.postcode) for address in person.addresses.all() if address.postcode]
-    if not asked or not held:
+def _postcode(asked: _Asked, held: Candidate, *, surname_agrees: bool) -> FieldComparison:
+    if not asked.postcode or not held.postcodes:
         return _missing("postcode")
-    if asked in held:
-        current = held[0] == asked
-        where = "the current address" if current else "an earlier address"
+    if asked.postcode in held.postcodes:
+        where = "the current address" if held.current_postcode == asked.postcode else "an earlier address"
         if surname_agrees:
             return _compared(
                 "postcode", "exact_same_surname", f"Same postcode as {where} (brothers and sisters share it)."
             )
         return _compared("postcode", "exact", f"Same postcode as {where}.")
-    if _outward(asked) in {_outward(postcode) for postcode in held}:
+    if _outward(asked.postcode) in {_outward(postcode) for postcode in held.postcodes}:
         return _compared("postcode", "outward", "Same postcode district.")
     return _compared("postcode", "different", "No address in the same postcode.")
 
 
 def _identifier(field_name: str, asked: str, held: str, label: str) -> FieldComparison:
-    asked, held = re.sub(r"\s+", "", asked).upper(), re.sub(r"\s+", "", held).upper()
     if not asked or not held:
         return _missing(field_name)
     if asked == held:
@@ -360,19 +538,18 @@ def _identifier(field_name: str, asked: str, held: str, label: str) -> FieldComp
     return _compared(field_name, "different", f"Different {label}: different young people.")
 
 
-def _school(query: MatchQuery, person: Person) -> FieldComparison:
-    if query.school_id is None or person.school_id is None:
+def _school(asked: _Asked, held: Candidate) -> FieldComparison:
+    if asked.school_id is None or held.school_id is None:
         return _missing("school")
-    if query.school_id == person.school_id:
+    if asked.school_id == held.school_id:
         return _compared("school", "exact", "Same school.")
     return _compared("school", "different", "Different school.")
 
 
-def _gender(query: MatchQuery, person: Person) -> FieldComparison:
-    held = person.gender.code if person.gender is not None else ""
-    if query.gender in UNINFORMATIVE_GENDERS or held in UNINFORMATIVE_GENDERS:
+def _gender(asked: _Asked, held: Candidate) -> FieldComparison:
+    if asked.gender in UNINFORMATIVE_GENDERS or held.gender in UNINFORMATIVE_GENDERS:
         return _missing("gender")
-    if query.gender == held:
+    if asked.gender == held.gender:
         return _compared("gender", "exact", "Same gender.")
     return _compared("gender", "different", "Different gender recorded.")
 
@@ -385,34 +562,39 @@ def probability_from_log2_odds(log2_odds: float) -> float:
     return odds / (1.0 + odds)
 
 
-def score(query: MatchQuery, person: Person, variants: NameVariants) -> MatchResult:
-    """How likely this person is the young person described, with the evidence field by field."""
-    date_of_birth = _date_of_birth(query, person)
-    if _swapped(query, person):
+def _score(asked: _Asked, held: Candidate) -> MatchResult:
+    date_of_birth = _date_of_birth(asked, held)
+    if _swapped(asked, held):
         detail = "First and last names the other way round."
         first = _compared("first_name", "swapped", detail)
         last = _compared("last_name", "swapped", detail)
     else:
-        first = _first_name(query, person, variants, dob_agrees=date_of_birth.outcome == "agrees")
-        last = _last_name(query, person)
+        first = _first_name(asked, held, dob_agrees=date_of_birth.outcome == "agrees")
+        last = _last_name(asked, held)
     fields = [
         first,
         last,
-        _middle_names(query, person),
+        _middle_names(asked, held),
         date_of_birth,
-        _postcode(query, person, surname_agrees=last.outcome == "agrees"),
-        _identifier("nhs_number", query.nhs_number, person.nhs_number, "NHS number"),
-        _identifier("upn", query.upn, person.upn, "unique pupil number"),
-        _school(query, person),
-        _gender(query, person),
+        _postcode(asked, held, surname_agrees=last.outcome == "agrees"),
+        _identifier("nhs_number", asked.nhs_number, held.nhs_number, "NHS number"),
+        _identifier("upn", asked.upn, held.upn, "unique pupil number"),
+        _school(asked, held),
+        _gender(asked, held),
     ]
     log2_odds = PRIOR_LOG2_ODDS + sum(comparison.weight for comparison in fields)
     return MatchResult(
-        person_id=person.pk,
+        person_id=held.pk,
         probability=probability_from_log2_odds(log2_odds),
         log2_odds=log2_odds,
         fields=fields,
     )
+
+
+def score(query: MatchQuery, person: Person | Candidate, variants: NameVariants) -> MatchResult:
+    """How likely this person is the young person described, with the evidence field by field."""
+    held = person if isinstance(person, Candidate) else Candidate.of(person)
+    return _score(_Asked.of(query, variants), held)
 
 
 # --- candidate search (blocking) -------------------------------------------------------------------
@@ -437,6 +619,17 @@ def _first_prefixes(name: str, variants: NameVariants) -> set[str]:
     return {variant[:3] for variant in {folded, *variants.of(folded)} if variant}
 
 
+def _as_stored(names: Iterable[str]) -> set[str]:
+    """The ways a name is usually stored (as typed, Title Case, capitals, lower case), so an exact
+    lookup can use the (last_name, first_name) index, which compares the stored text as it is."""
+    forms: set[str] = set()
+    for typed in names:
+        name = " ".join(typed.split())
+        if name:
+            forms |= {name, name.title(), name.upper(), name.lower(), name[0].upper() + name[1:]}
+    return forms
+
+
 def _date_block(born: dt.date) -> Q:
     block = Q(date_of_birth=born)
     if born.day <= 12 and born.day != born.month:
@@ -444,8 +637,46 @@ def _date_block(born: dt.date) -> Q:
     return block
 
 
-def blocking_rules(query: MatchQuery, variants: NameVariants) -> list[Q]:
-    """The indexed searches whose union is the candidate set; the narrowest and strongest first."""
+def _slipped_dates(born: dt.date) -> list[dt.date]:
+    """Every real date one typing slip from this one: one digit different, the day and month swapped,
+    or the year or the month one out."""
+    text = born.strftime("%Y%m%d")
+    found: set[dt.date] = set()
+    for index, digit in enumerate(text):
+        for other in "0123456789":
+            slip = text[:index] + other + text[index + 1 :]
+            if other != digit:
+                with suppress(ValueError):
+                    found.add(dt.date(int(slip[:4]), int(slip[4:6]), int(slip[6:])))
+    for years, months in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+        with suppress(ValueError):
+            found.add(born.replace(year=born.year + years, month=born.month + months))
+    if born.day <= 12:
+        with suppress(ValueError):
+            found.add(dt.date(born.year, born.day, born.month))
+    found.discard(born)
+    return sorted(day for day in found if day.year >= 1900)
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    name: str
+    condition: Q
+    # Fallback rules read many rows (a month of births, three-letter name starts): they run only when
+    # the narrow rules found fewer than FALLBACK_BELOW people, such as when both names are misspelt.
+    fallback: bool = False
+
+
+# Run the fallback rules when the narrow ones found fewer people than this.
+FALLBACK_BELOW = 10
+
+
+def blocking_plan(query: MatchQuery, variants: NameVariants) -> list[BlockingRule]:  # noqa: PLR0912
+    """The indexed searches whose union is the candidate set; the narrowest and strongest first.
+
+    A single slip in any one field still leaves a narrow rule that finds the person: the date of
+    birth rule needs only one name start to agree, and the name rules need no date at all.
+    """
     first = fold(query.first_name).split()
     last = fold(query.last_name).split()
     first_word = first[0] if first else ""
@@ -456,67 +687,232 @@ def blocking_rules(query: MatchQuery, variants: NameVariants) -> list[Q]:
     last_q = Q(pk__in=[])
     for part in last:
         last_q |= _starts(part[:3])
-    rules: list[Q] = []
-    if query.nhs_number.strip():
-        rules.append(Q(nhs_number=re.sub(r"\s+", "", query.nhs_number)))
-    if query.upn.strip():
-        rules.append(Q(upn=re.sub(r"\s+", "", query.upn).upper()))
-    if query.date_of_birth is not None:
-        rules.append(_date_block(query.date_of_birth))
+    # Any name start the officer typed, as any word of the held names: first or last name, either
+    # way round, a nickname, or one part of a double-barrelled surname.
+    evidence = Q(pk__in=[])
+    for word in {*first, *last, *(variants.of(first_word) if first_word else set())}:
+        evidence |= _starts(word[:3])
+    has_name = bool(first or last)
+    names = Q(pk__in=[])
     if first_word and last_word:
-        # First and last name the other way round.
-        rules.append(_name_starts(last_word[:3]) & _starts(first_word[:3]))
+        # The same names (or a nickname of the first), either way round, through the names index.
+        typed_first = [query.first_name.strip(), *sorted(variants.of(first_word))]
+        typed_last = [query.last_name.strip()]
+        names = Q(last_name__in=_as_stored(typed_last), first_name__in=_as_stored(typed_first)) | Q(
+            last_name__in=_as_stored([query.first_name.strip()]), first_name__in=_as_stored(typed_last)
+        )
+
+    rules: list[BlockingRule] = []
+    if nhs_number := _compact(query.nhs_number):
+        rules.append(BlockingRule("nhs_number", Q(nhs_number=nhs_number)))
+    if upn := _compact(query.upn):
+        rules.append(BlockingRule("upn", Q(upn=upn)))
+    if query.date_of_birth is not None:
+        # The same date of birth (or day and month swapped) with a name start in common.
+        block = _date_block(query.date_of_birth)
+        rules.append(BlockingRule("date_of_birth", block & evidence if has_name else block))
     if query.postcode.strip():
         # House moves: any address in the history, through the indexed postcode column.
         postcode = normalise_postcode(query.postcode)
         residents = Address.objects.filter(postcode__in={postcode, postcode.replace(" ", "")})
-        near = first_q | last_q
+        near = evidence
         if query.date_of_birth is not None:
             near |= Q(date_of_birth=query.date_of_birth)
-        rules.append(Q(pk__in=residents.values("person_id")) & near)
-    if query.date_of_birth is not None:
-        # A slip in the day: born the same year and month, with a name start in common.
+        rules.append(BlockingRule("postcode", Q(pk__in=residents.values("person_id")) & near))
+    if first_word and last_word:
+        if query.date_of_birth is not None:
+            # The same names, born on a date one typing slip away: before the namesakes below, so
+            # that many namesakes cannot crowd out a person whose date of birth was mistyped.
+            slipped = Q(date_of_birth__in=_slipped_dates(query.date_of_birth))
+            rules.append(BlockingRule("names_and_slipped_date", names & slipped))
+        # The same names whatever the date of birth says, or without one.
+        rules.append(BlockingRule("names", names))
+    if query.date_of_birth is not None and has_name:
+        # A slip in the day and a misspelt name: born the same year and month, a name start in common.
         born = query.date_of_birth
         month = Q(
             date_of_birth__gte=dt.date(born.year, born.month, 1),
             date_of_birth__lt=dt.date(born.year + born.month // 12, born.month % 12 + 1, 1),
         )
-        rules.append(month & (first_q | last_q))
+        rules.append(BlockingRule("month_of_birth", month & (first_q | last_q), fallback=True))
     if first_word and last_word:
-        # The broadest rule last, so it only fills the places the narrower ones left.
-        rules.append(first_q & last_q)
+        rules.append(BlockingRule("name_starts", first_q & last_q, fallback=True))
+    elif first_word or last_word:
+        # Only one name typed so far: people whose names start the same way.
+        rules.append(BlockingRule("name_start", first_q if first_word else last_q, fallback=True))
     return rules
+
+
+def blocking_rules(query: MatchQuery, variants: NameVariants) -> list[Q]:
+    """The conditions of ``blocking_plan``, in order."""
+    return [rule.condition for rule in blocking_plan(query, variants)]
+
+
+CANDIDATE_COLUMNS = (
+    "id",
+    "kind",
+    "first_name",
+    "middle_names",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "nhs_number",
+    "upn",
+    "school_id",
+    "gender_id",
+    "merged_into_id",
+)
+
+
+def _rule_rows(rules: list[Q], limit: int) -> list[tuple[Any, ...]]:
+    """Every rule's rows (at most ``limit`` each), in rule order, in one round trip to the database.
+
+    Each rule stays its own SELECT, so each can use its own index; they are joined with UNION ALL
+    (each wrapped as a subquery, the form both SQLite and PostgreSQL accept with a LIMIT inside).
+    A lookup then pays one query's planning and latency instead of one per rule.
+    """
+    if not rules:
+        return []
+    parts: list[str] = []
+    params: list[Any] = []
+    for index, rule in enumerate(rules):
+        queryset = Person.objects.order_by().filter(rule).values_list(*CANDIDATE_COLUMNS)[:limit]
+        sql, rule_params = queryset.query.sql_with_params()
+        parts.append(f"SELECT {index} AS rule_index, r{index}.* FROM ({sql}) r{index}")  # noqa: S608
+        params.extend(rule_params)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    rows.sort(key=lambda row: row[0])  # the narrowest rules first; sort is stable within a rule
+    # A raw cursor skips the ORM's conversions (SQLite returns UUIDs and dates as text): apply them.
+    converters = [cast(Field[Any, Any], Person._meta.get_field(name)).to_python for name in CANDIDATE_COLUMNS]
+    return [tuple(convert(value) for convert, value in zip(converters, row[1:], strict=True)) for row in rows]
+
+
+def _records(rules: list[Q], *, limit: int, kind: str | None, exclude: set[UUID]) -> list[Candidate]:
+    """The people these rules find (at most ``limit``, the earlier rules' first), with their address
+    history and aliases: two queries in all."""
+    found: dict[UUID, tuple[Any, ...]] = {}
+    for row in _rule_rows(rules, limit):
+        # A record merged into another has left matching: its survivor stands for it.
+        if (not kind or row[1] == kind) and row[-1] is None and row[0] not in exclude:
+            found.setdefault(row[0], row)
+    chosen = list(found.values())[:limit]
+    if not chosen:
+        return []
+    ids: list[UUID] = [row[0] for row in chosen]
+    postcodes: dict[UUID, list[tuple[tuple[bool, bool, int], str]]] = {}
+    aliases: dict[UUID, list[str]] = {}
+    # Addresses and aliases in one round trip: (person, "a", postcode, starts, ends) or (person, "n", alias).
+    addresses = (
+        Address.objects.order_by()
+        .filter(person_id__in=ids)
+        .annotate(what=Value("a"))
+        .values_list("person_id", "what", "postcode", "starts_on", "ends_on")
+    )
+    names = (
+        PersonAlias.objects.order_by()
+        .filter(person_id__in=ids)
+        .annotate(what=Value("n"), starts_on=Value(None, DateField()), ends_on=Value(None, DateField()))
+        .values_list("person_id", "what", "search_name", "starts_on", "ends_on")
+    )
+    date_field = Address._meta.get_field("starts_on")
+    pk_field = Person._meta.get_field("id")
+    for raw_id, what, text, starts_on, ends_on in addresses.union(names, all=True):
+        person_id = pk_field.to_python(raw_id)
+        if what == "a":
+            order = _postcode_order(date_field.to_python(starts_on), date_field.to_python(ends_on))
+            postcodes.setdefault(person_id, []).append((order, text))
+        else:
+            aliases.setdefault(person_id, []).append(text)
+    genders = _gender_codes()
+    return [
+        Candidate.build(
+            pk=pk,
+            kind=str(person_kind),
+            first_name=str(first_name),
+            middle_names=str(middle_names),
+            last_name=str(last_name),
+            preferred_name=str(preferred_name),
+            date_of_birth=date_of_birth,
+            nhs_number=str(nhs_number),
+            upn=str(upn),
+            school_id=school_id,
+            gender=genders.get(gender_id, ""),
+            postcodes=[postcode for _, postcode in sorted(postcodes.get(pk, []))],
+            aliases=aliases.get(pk, []),
+        )
+        for (
+            pk,
+            person_kind,
+            first_name,
+            middle_names,
+            last_name,
+            preferred_name,
+            date_of_birth,
+            nhs_number,
+            upn,
+            school_id,
+            gender_id,
+            _merged_into,
+        ) in chosen
+    ]
+
+
+def candidate_records(
+    query: MatchQuery,
+    *,
+    limit: int = CANDIDATE_LIMIT,
+    variants: NameVariants | None = None,
+    kind: str | None = Person.Kind.YOUNG_PERSON,
+) -> list[Candidate]:
+    """The people worth scoring, read as plain values: the narrow rules, and the fallback rules too
+    when the narrow ones found fewer than ``FALLBACK_BELOW`` people."""
+    variants = variants if variants is not None else NameVariants.from_db()
+    plan = blocking_plan(query, variants)
+    # The kind is checked on the rows found rather than in SQL: nearly everyone is a young person, and
+    # a planner without statistics would otherwise choose the unselective index on kind.
+    found = _records(
+        [rule.condition for rule in plan if not rule.fallback], limit=limit, kind=kind, exclude=set()
+    )
+    if len(found) < FALLBACK_BELOW:
+        fallback = [rule.condition for rule in plan if rule.fallback]
+        found += _records(fallback, limit=limit - len(found), kind=kind, exclude={held.pk for held in found})
+    return found
 
 
 def candidates_for(
     query: MatchQuery,
     *,
-    limit: int = 200,
+    limit: int = CANDIDATE_LIMIT,
     variants: NameVariants | None = None,
     kind: str | None = Person.Kind.YOUNG_PERSON,
 ) -> QuerySet[Person]:
-    """People worth scoring: the union of the blocking rules, at most ``limit`` of them."""
-    variants = variants if variants is not None else NameVariants.from_db()
-    # One query per rule, so each can use its own index; strongest evidence first. The kind is checked
-    # on the rows found rather than in SQL: nearly everyone is a young person, and a planner without
-    # statistics would otherwise choose the unselective index on kind.
-    found: dict[UUID, None] = {}
-    for rule in blocking_rules(query, variants):
-        if len(found) >= limit:
-            break
-        rows = Person.objects.order_by().filter(rule).values_list("pk", "kind")[: limit * 2]
-        for pk, person_kind in rows:
-            if not kind or person_kind == kind:
-                found.setdefault(pk, None)
-    return Person.objects.filter(pk__in=list(found)[:limit])
+    """People worth scoring (the union of the blocking rules, at most ``limit``), as a queryset."""
+    records = candidate_records(query, limit=limit, variants=variants, kind=kind)
+    return Person.objects.filter(pk__in=[record.pk for record in records])
 
 
 def matches_for(query: MatchQuery, *, limit: int = 10) -> list[MatchResult]:
-    """The best-scoring candidates for this query, most likely first."""
+    """The best-scoring candidates for this query, most likely first.
+
+    The fallback rules (slow: they read many rows) run only when no one the narrow rules found is
+    worth a review: with a single slip in any one field the narrow rules find the person.
+    """
+    if query.is_empty():
+        return []
     variants = NameVariants.from_db()
-    people = candidates_for(query, variants=variants).select_related("gender")
-    people = people.prefetch_related("addresses", "aliases")
-    results = [score(query, person, variants) for person in people]
+    asked = _Asked.of(query, variants)
+    plan = blocking_plan(query, variants)
+    kind = Person.Kind.YOUNG_PERSON
+    narrow = [rule.condition for rule in plan if not rule.fallback]
+    found = _records(narrow, limit=CANDIDATE_LIMIT, kind=kind, exclude=set())
+    results = [_score(asked, held) for held in found]
+    if not any(result.probability >= REVIEW_THRESHOLD for result in results):
+        fallback = [rule.condition for rule in plan if rule.fallback]
+        seen = {held.pk for held in found}
+        more = _records(fallback, limit=CANDIDATE_LIMIT - len(found), kind=kind, exclude=seen)
+        results += [_score(asked, held) for held in more]
     results.sort(key=lambda result: (-result.log2_odds, str(result.person_id)))
     return results[:limit]
 

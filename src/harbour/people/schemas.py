@@ -360,3 +360,93 @@ def person_detail(view: PersonView) -> PersonFull | PersonNameOnly:
         created_at=person.created_at,
         updated_at=person.updated_at,
     )
+
+
+# --- "already known?" matches ------------------------------------------------------------------
+
+MAX_MATCHES = 50
+
+
+class MatchesIn(StrictInput):
+    """What is known so far about the young person. Every field is optional, but give at least a name,
+    a date of birth, a postcode, an NHS number or a UPN."""
+
+    first_name: Text100 = ""
+    last_name: Text100 = ""
+    middle_names: Text200 = ""
+    date_of_birth: DateOfBirth = Field(None, description="YYYY-MM-DD.")
+    postcode: Text10 = ""
+    gender: Code = Field("", description="A gender code from Harbour's reference data.")
+    nhs_number: NhsNumber = Field("", description="10 digits, spaces allowed.")
+    upn: Text13 = Field("", description="Unique pupil number.")
+    school: UUID | None = Field(None, description="A school's id.")
+    limit: int = Field(10, ge=1, le=MAX_MATCHES, description=f"How many candidates, 1 to {MAX_MATCHES}.")
+
+
+class MatchesQuery(Schema):
+    """The same fields as query parameters (see docs/decisions/0007: prefer the POST form)."""
+
+    first_name: Text100 = ""
+    last_name: Text100 = ""
+    middle_names: Text200 = ""
+    date_of_birth: DateOfBirth = Field(None, description="YYYY-MM-DD.")
+    postcode: Text10 = ""
+    gender: Code = ""
+    nhs_number: NhsNumber = ""
+    upn: Text13 = ""
+    school: UUID | None = None
+    limit: int = Field(10, ge=1, le=MAX_MATCHES)
+
+
+class MatchField(Schema):
+    field: str
+    level: Literal["agrees", "close", "disagrees", "missing"]
+    weight: float = Field(description="log2 of the likelihood ratio this outcome carried; 0 when missing.")
+    detail: str
+
+
+class MatchNameOnlyOut(Schema):
+    """A candidate outside your network: the name, who knows them, the score and each field's outcome
+    and weight. No date of birth, address or identifier; field details say only whether each agreed."""
+
+    access_level: Literal["name_only"] = "name_only"
+    id: UUID
+    display_name: str
+    score: float = Field(ge=0, le=1, description="Probability that this is the young person described.")
+    fields: list[MatchField]
+    known_to: list[AgencyContact]
+
+
+class MatchFullOut(MatchNameOnlyOut):
+    """A candidate you may see in full, with the date of birth and current postcode to check against."""
+
+    access_level: Literal["full"] = "full"  # type: ignore[assignment]
+    date_of_birth: date | None
+    postcode: str = Field(description="The current address's postcode, or empty.")
+
+
+MatchOut = Annotated[MatchFullOut | MatchNameOnlyOut, Field(discriminator="access_level")]
+
+
+class MatchesOut(Schema):
+    items: list[MatchOut]
+    count: int
+    auto_link_threshold: float
+    review_threshold: float
+
+
+def match_out(view: Any) -> MatchFullOut | MatchNameOnlyOut:
+    """A ``people.selectors.MatchView`` in the API's shape."""
+    common: dict[str, Any] = {
+        "id": view.person_id,
+        "display_name": view.display_name,
+        "score": round(view.probability, 6),
+        "fields": [
+            MatchField(field=c.field, level=c.outcome, weight=round(c.weight, 2), detail=c.detail)
+            for c in view.fields
+        ],
+        "known_to": agency_contacts(view.known_to),
+    }
+    if not view.is_full:
+        return MatchNameOnlyOut(**common)
+    return MatchFullOut(**common, date_of_birth=view.date_of_birth, postcode=view.postcode)

@@ -6,14 +6,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from harbour.access import policies
 from harbour.access import selectors as access_selectors
 from harbour.audit import services as audit
-from harbour.people import validation
-from harbour.people.models import Person
+from harbour.people import matching, validation
+from harbour.people.models import Address, Person
 from harbour.people.names import fold
 
 
@@ -81,6 +82,7 @@ def person_search_for(
     front door (people.matching).
     """
     queryset = policies.filter_queryset(actor, "person.see_known", Person.objects.all())
+    queryset = queryset.filter(merged_into__isnull=True)  # merged records leave search (people/merging.py)
     compact = re.sub(r"\s+", "", text)
     identifier: Q | None = None
     if validation.NHS_NUMBER.match(compact):
@@ -139,7 +141,7 @@ def person_caseload_for(*, actor: Any) -> QuerySet[Person]:
         return Person.objects.none()
     return (
         Person.objects.filter(policies.full_access_q(actor, include_temporary=False))
-        .filter(kind=Person.Kind.YOUNG_PERSON)
+        .filter(kind=Person.Kind.YOUNG_PERSON, merged_into__isnull=True)
         .order_by("last_name", "first_name", "id")
     )
 
@@ -147,3 +149,127 @@ def person_caseload_for(*, actor: Any) -> QuerySet[Person]:
 def person_caseload_audit(*, actor: Any, page_number: int, shown: int) -> None:
     """Record that the actor read a page of their caseload (names and ages of their young people)."""
     audit.record(actor, "person.caseload_viewed", detail={"page": page_number, "shown": shown})
+
+
+# --- "already known?" matches --------------------------------------------------------------------
+
+# What a name-only match says about each field: whether it agreed and how much that weighed, never
+# how it differed (a detail such as "day and month the other way round" or "an earlier address" would
+# tell the officer something about the record they may not see).
+NAME_ONLY_DETAILS = {
+    "agrees": "Agrees with what you entered.",
+    "close": "Close to what you entered.",
+    "disagrees": "Differs from what you entered.",
+    "missing": "Not given, or not held.",
+}
+# Candidates scored per lookup before the name-only ones without name evidence are dropped.
+MATCHES_CONSIDERED = 50
+
+
+@dataclass(frozen=True)
+class MatchView:
+    """One candidate as this actor may see it. Name-only matches carry the name, who knows the young
+    person, the score and each field's outcome and weight: no date of birth, address or identifier."""
+
+    person_id: Any
+    level: policies.AccessLevel
+    first_name: str
+    last_name: str
+    probability: float
+    fields: list[matching.FieldComparison]
+    known_to: list[Any]
+    date_of_birth: Any = None  # full matches only
+    postcode: str = ""  # full matches only: the current address's postcode
+
+    @property
+    def is_full(self) -> bool:
+        return self.level == policies.FULL
+
+    @property
+    def display_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+
+def _name_agrees(result: matching.MatchResult) -> bool:
+    """The officer typed something like the name held (agrees or close, either way round)."""
+    return any(
+        comparison.field in {"first_name", "last_name"} and comparison.outcome in {"agrees", "close"}
+        for comparison in result.fields
+    )
+
+
+def _given_fields(query: matching.MatchQuery) -> list[str]:
+    given = {
+        "first_name": bool(query.first_name.strip()),
+        "last_name": bool(query.last_name.strip()),
+        "middle_names": bool(query.middle_names.strip()),
+        "date_of_birth": query.date_of_birth is not None,
+        "postcode": bool(query.postcode.strip()),
+        "nhs_number": bool(query.nhs_number.strip()),
+        "upn": bool(query.upn.strip()),
+        "school": query.school_id is not None,
+        "gender": bool(query.gender),
+    }
+    return [name for name, present in given.items() if present]
+
+
+def person_matches_for(*, actor: Any, query: matching.MatchQuery, limit: int = 10) -> list[MatchView]:
+    """Is this young person already known? Ranked candidates, in full or name-only as the actor may see
+    each, audited once per lookup.
+
+    Refused (PermissionDenied) without ``person.search``: the check runs over everyone Harbour holds.
+    A name-only candidate is shown only when the name typed agrees with, or is close to, the name held,
+    so a date of birth, postcode or NHS number never reveals the name of someone outside the actor's
+    network (the same rule as search); and its fields say only agrees, close, differs or missing.
+    """
+    if not (policies.is_staff_member(actor) and actor.has_capability("person.search")):
+        raise PermissionDenied("Checking whether a young person is known needs person.search.")
+    results = matching.matches_for(query, limit=max(limit, MATCHES_CONSIDERED))
+    ids = [result.person_id for result in results]
+    full = full_access_ids(actor=actor, person_ids=ids)
+    chosen = [result for result in results if result.person_id in full or _name_agrees(result)][:limit]
+    chosen_ids = [result.person_id for result in chosen]
+    people = Person.objects.in_bulk(chosen_ids)
+    addresses: dict[Any, str] = {}
+    for address in Address.objects.filter(person_id__in=[pk for pk in chosen_ids if pk in full]):
+        if address.ends_on is None and address.person_id not in addresses:
+            addresses[address.person_id] = address.postcode  # ordered latest move first
+    known_to = access_selectors.known_to_agencies_for(person_ids=chosen_ids)
+    views: list[MatchView] = []
+    for result in chosen:
+        person = people[result.person_id]
+        is_full = result.person_id in full
+        fields = result.fields
+        if not is_full:
+            fields = [
+                matching.FieldComparison(c.field, c.outcome, c.weight, NAME_ONLY_DETAILS[c.outcome])
+                for c in result.fields
+            ]
+        views.append(
+            MatchView(
+                person_id=person.pk,
+                level=policies.FULL if is_full else policies.NAME_ONLY,
+                first_name=person.first_name,
+                last_name=person.last_name,
+                probability=result.probability,
+                fields=fields,
+                known_to=known_to.get(person.pk, []),
+                date_of_birth=person.date_of_birth if is_full else None,
+                postcode=addresses.get(person.pk, "") if is_full else "",
+            )
+        )
+    # As for search: the names typed (as person.searched keeps its text), which other fields were
+    # given but not their values, and which records were shown at which level.
+    audit.record(
+        actor,
+        "person.matches_viewed",
+        detail={
+            "text": " ".join(part for part in (query.first_name.strip(), query.last_name.strip()) if part)[
+                :200
+            ],
+            "fields": _given_fields(query),
+            "results": len(views),
+            "shown": [[str(view.person_id), view.level] for view in views],
+        },
+    )
+    return views

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 DEFAULT_PORT = 8000
 MAX_DEFAULT_WORKERS = 8
+ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s'
 
 
 def default_workers() -> int:
@@ -42,7 +43,9 @@ def gunicorn_argv(*, bind: str, workers: int, timeout: int, access_log: bool) ->
         "-",
     ]
     if access_log:
-        argv += ["--access-logfile", "-"]
+        # gunicorn's default format logs the request line, query string included ("%(r)s"); a query
+        # string can carry personal data (GET /api/v1/people/matches?...), so log the path (%(U)s) only.
+        argv += ["--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT]
     return argv
 
 
