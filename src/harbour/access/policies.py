@@ -68,6 +68,21 @@ def register_linked_source(
         _linked_sources.append((code, condition, explain_names))
 
 
+# Domain apps may also open people to an actor because of the work the actor does, not because of
+# someone they already see (for example the front door sees the young people of its open referrals).
+# Each source turns the actor into a condition on people; ``explain_reasons(actor, person)`` words it.
+ActorSource = Callable[[Any], Q]
+_actor_sources: list[tuple[str, ActorSource, Callable[[Any, Model], list[str]]]] = []
+
+
+def register_actor_source(
+    code: str, condition: ActorSource, explain_reasons: Callable[[Any, Model], list[str]]
+) -> None:
+    """Register a source of full access that depends on the actor (its code, condition and words)."""
+    if code not in {existing for existing, _, _ in _actor_sources}:
+        _actor_sources.append((code, condition, explain_reasons))
+
+
 def full_access_q(actor: Any, *, include_temporary: bool = True) -> Q:
     """People this actor may see in full, as a condition on the Person table.
 
@@ -100,6 +115,8 @@ def _direct_q(actor: Any, *, include_temporary: bool) -> Q:
     if include_temporary:
         condition |= Q(pk__in=AccessGrant.objects.active().filter(grantee=actor).values("person_id"))
         condition |= Q(pk__in=BreakGlass.objects.active().filter(user=actor).values("person_id"))
+        for _code, source, _explain in _actor_sources:
+            condition |= source(actor)
     if include_temporary:
         base = condition
         for _code, linked, _explain in _linked_sources:
@@ -130,17 +147,26 @@ def level(actor: Any, person: Model) -> AccessLevel:
     return FULL if can_see_full(actor, person) else NAME_ONLY
 
 
+# Actions that need only a capability, whichever person they touch. ``person.merge`` covers
+# reviewing possible duplicates, comparing any two records' identity details, merge and unmerge.
+_CAPABILITY_ONLY_ACTIONS: dict[str, str] = {
+    "person.create": "person.create",
+    "audit.view_all": "audit.view_all",
+    "person.merge": "person.merge",
+}
+
+
 def can(actor: Any, action: str, obj: Model | None = None) -> bool:
     """May this actor do this action (to this person)? Unknown actions are refused."""
     if not is_staff_member(actor):
         return False
+    if action in _CAPABILITY_ONLY_ACTIONS:
+        return bool(actor.has_capability(_CAPABILITY_ONLY_ACTIONS[action]))
     match action:
         case "person.see_known":
             return actor.has_capability("person.search") or bool(obj is not None and can_see_full(actor, obj))
         case "person.see_full":
             return obj is not None and can_see_full(actor, obj)
-        case "person.create":
-            return actor.has_capability("person.create")
         case "person.edit":
             return obj is not None and actor.has_capability("person.edit") and can_see_full(actor, obj)
         case "network.manage":
@@ -157,8 +183,6 @@ def can(actor: Any, action: str, obj: Model | None = None) -> bool:
             if actor.has_capability("audit.view_all"):
                 return True
             return obj is not None and actor.has_capability("audit.view_network") and can_see_full(actor, obj)
-        case "audit.view_all":
-            return actor.has_capability("audit.view_all")
         case _:
             return False
 
@@ -193,6 +217,14 @@ def _date(value: Any) -> str:
 
 def _datetime(value: Any) -> str:
     return timezone.localtime(value).strftime("%-d %B %Y at %H:%M")
+
+
+def _actor_source_reasons(actor: Any, person: Model) -> list[Reason]:
+    return [
+        Reason(code, text)
+        for code, _source, explain_reasons in _actor_sources
+        for text in explain_reasons(actor, person)
+    ]
 
 
 def explain(actor: Any, person: Model) -> list[Reason]:
@@ -256,6 +288,7 @@ def explain(actor: Any, person: Model) -> list[Reason]:
                 f"Your reason: {use.reason}. {told}.",
             )
         )
+    reasons.extend(_actor_source_reasons(actor, person))
     if not reasons and _linked_sources:
         base = _direct_q(actor, include_temporary=True)
         for code, _linked, explain_names in _linked_sources:

@@ -20,6 +20,8 @@ CAPABILITIES: dict[str, str] = {
     "admin.system": "Administer reference data, agencies, teams and users",
     "analytics.pseudonymised": "Work on pseudonymised data for analysis",
     "frontdoor.triage": "Work the front door: new concerns and triage decisions",
+    "referral.submit": "Refer a concern about a young person, place or group to the front door",
     "panel.chair": "Chair panels and give members time-limited access for a meeting",
     "partnership.performance": "See partnership performance figures",
+    "person.merge": "Review possible duplicate records, merge two records of one young person, undo a merge",
 }

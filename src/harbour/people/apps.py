@@ -97,6 +97,24 @@ def break_glass_to_review(actor: Any) -> list[Any]:
     ]
 
 
+def duplicates_to_review(actor: Any) -> list[Any]:
+    """Home-page queue: open possible duplicates, most likely first (people/duplicates.py)."""
+    from django.urls import reverse
+
+    from harbour.people import duplicates
+    from harbour.ui.queues import QueueItem
+
+    return [
+        QueueItem(
+            title=f"{pair.person_a.full_name} and {pair.person_b.full_name}",
+            url=reverse("people:duplicate_compare", args=[pair.pk]),
+            meta=[f"{round(pair.score * 100)}% likely", f"Found {pair.found_at:%-d %B %Y}"],
+            tag="To review",
+        )
+        for pair in duplicates.duplicate_list_for(actor=actor)
+    ]
+
+
 class PeopleConfig(AppConfig):
     name = "harbour.people"
     label = "people"
@@ -107,6 +125,23 @@ class PeopleConfig(AppConfig):
         from harbour.ui.queues import WorkQueue, register
 
         policies.register_linked_source("parent_or_carer", parents_and_carers_of, explain_parent_or_carer)
+
+        from harbour.core.ticks import register as register_tick
+        from harbour.people.duplicates import SCAN_TICK
+
+        register_tick(SCAN_TICK)
+        register(
+            WorkQueue(
+                code="possible-duplicates",
+                title="Possible duplicates to review",
+                empty_text="No possible duplicates are waiting for review.",
+                capability="person.merge",
+                items=duplicates_to_review,
+                order=30,
+                columns=("Records", "Likelihood and when found", "Status"),
+                more_url="people:duplicates",
+            )
+        )
 
         register(
             WorkQueue(

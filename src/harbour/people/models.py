@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -68,6 +69,16 @@ class Person(BaseModel):
     email = models.EmailField(blank=True)
     # Searchable, accent- and case-folded copy of the names, maintained on save.
     search_name = models.CharField(max_length=400, blank=True, db_index=True, editable=False)
+    # Set when this record was merged into another (people/merging.py): the record is kept, with its
+    # history, but it leaves search, matching and caseloads, and its page points to the survivor.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="merged_records",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -188,3 +199,103 @@ class NameVariant(ReferenceData):
         from harbour.people.names import fold
 
         return [folded for part in self.variants.split(",") if (folded := fold(part))]
+
+
+# --- possible duplicates and merges (people/duplicates.py, people/merging.py) ------------------------
+
+
+class PossibleDuplicate(BaseModel):
+    """Two records that may be the same young person, found by the duplicate scan, waiting for a person
+    to decide. Nothing is ever merged automatically, whatever the score.
+
+    The pair is ordered (``person_a_id < person_b_id`` as text) so each pair is held once. A pair decided
+    "not the same person" is never reopened by a later scan.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        NOT_THE_SAME = "not-the-same", "Not the same person"
+        MERGED = "merged", "Merged"
+
+    person_a = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    person_b = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    score = models.FloatField(help_text="Match probability (0 to 1) when last scanned.")
+    explanation = models.JSONField(
+        default=list, blank=True, help_text="The field comparisons behind the score, at scan time."
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
+    found_at = models.DateTimeField(default=timezone.now)
+    scored_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-score", "found_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["person_a", "person_b"], name="possible_duplicate_pair"),
+            models.CheckConstraint(
+                condition=~models.Q(person_a=models.F("person_b")), name="possible_duplicate_not_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-score"], name="possible_duplicate_queue")]
+
+    def __str__(self) -> str:
+        return f"Possible duplicate ({self.get_status_display().lower()}, {self.score:.2f})"
+
+
+class PersonMerge(BaseModel):
+    """One merge of a duplicate record into the record that survives, with what is needed to undo it.
+
+    ``snapshot`` holds the survivor's field values before the merge (for the fields taken from the
+    duplicate) and every row that was re-pointed (model label, primary key, field), so an unmerge
+    puts back exactly those rows. Rows that could not be re-pointed stay on the duplicate and are
+    listed too.
+    """
+
+    survivor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    possible_duplicate = models.ForeignKey(
+        PossibleDuplicate, on_delete=models.PROTECT, null=True, blank=True, related_name="merges"
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField()
+    override_reason = models.TextField(
+        blank=True, help_text="Why the records are one young person although their identifiers differ."
+    )
+    snapshot = models.JSONField(default=dict)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undo_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"Merge at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_undone(self) -> bool:
+        return self.undone_at is not None
+
+
+class DuplicateScan(models.Model):
+    """One run of the duplicate scan, so the periodic scan can look only at records changed since."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    full = models.BooleanField(default=False)
+    people_scanned = models.PositiveIntegerField(default=0)
+    pairs_found = models.PositiveIntegerField(default=0)
+    pairs_updated = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"Duplicate scan at {self.started_at:%Y-%m-%d %H:%M}"

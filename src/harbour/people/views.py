@@ -30,7 +30,7 @@ from harbour.access import services as access_services
 from harbour.access.forms import GrantRevokeForm
 from harbour.audit import selectors as audit_selectors
 from harbour.core.errors import ConflictError
-from harbour.people import selectors, services
+from harbour.people import merging, selectors, services
 from harbour.people.forms import (
     AddressForm,
     AliasForm,
@@ -215,6 +215,13 @@ def _summary(person: Person) -> dict[str, Any]:
 @never_cache
 @login_required
 def detail(request: HttpRequest, person_id: Any) -> HttpResponse:
+    # A merged record says where its young person's record is now (people/merging.py).
+    notice = merging.merged_notice_for(actor=request.user, person_id=person_id)
+    if notice is not None:
+        can_merge = policies.can(request.user, "person.merge")
+        return render(
+            request, "people/duplicates/merged_notice.html", {"notice": notice, "can_merge": can_merge}
+        )
     view = selectors.person_get_for(actor=request.user, person_id=person_id)
     context = _person_context(request, view.person, tab="summary", level=view.level, reasons=view.reasons)
     context["known_to"] = view.known_to
