@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from harbour.api.api import api
 from harbour.core.views import healthz
+from harbour.frontdoor import urls as frontdoor_urls
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -12,5 +13,7 @@ urlpatterns = [
     path("people/", include("harbour.people.urls")),
     path("audit/", include("harbour.audit.urls")),
     path("access/", include("harbour.access.urls")),
+    path("frontdoor/", include("harbour.frontdoor.urls")),
+    path("concern/", include((frontdoor_urls.public_urlpatterns, "concern"))),
     path("", include("harbour.ui.urls")),
 ]

@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 from harbour.accounts.mfa import user_has_mfa
 
 # Paths a signed-in user without MFA may still reach: sign-in and enrolment, assets, the public site.
-MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/public/", "/api/")
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/public/", "/api/", "/concern/")
 
 
 class RequireMFAMiddleware:

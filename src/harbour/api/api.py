@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 
 from harbour.api.auth import SessionMFAAuth, TokenAuth
 from harbour.api.errors import error_response, install_exception_handlers, status_error
+from harbour.frontdoor.api import router as referrals_router
 from harbour.people.api import router as people_router
 
 DESCRIPTION = """\
@@ -97,3 +98,4 @@ api = HarbourAPI(
     docs_url="/docs",
 )
 api.add_router("/people/", people_router, tags=["people"])
+api.add_router("/referrals/", referrals_router, tags=["referrals"])

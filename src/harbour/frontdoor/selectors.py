@@ -1,0 +1,237 @@
+"""Reads at the front door, filtered by what the actor may see. Missing and forbidden both give 404."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from harbour.access import policies as access
+from harbour.audit import services as audit
+from harbour.frontdoor import policies, timescales
+from harbour.frontdoor.inputs import QueueRow, SubjectSummary
+from harbour.frontdoor.models import Referral, ReferralDraft, ReferralNotification, ReferralSubject
+from harbour.people.models import Person
+
+RE_REFERRAL_MONTHS = 12
+
+
+def twelve_months_before(moment: datetime) -> datetime:
+    """The same instant a year earlier (29 February falls back to 28 February)."""
+    try:
+        return moment.replace(year=moment.year - 1)
+    except ValueError:
+        return moment.replace(year=moment.year - 1, day=28)
+
+
+def _age(born: date | None) -> int | None:
+    if born is None:
+        return None
+    today = timezone.localdate()
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def subject_summaries(*, actor: Any, subjects: list[ReferralSubject]) -> list[SubjectSummary]:
+    """The referral's young people at this actor's level: name-only hides the date of birth and age."""
+    person_ids = [subject.person_id for subject in subjects]
+    full = set(
+        access.filter_full(actor, Person.objects.filter(pk__in=person_ids)).values_list("pk", flat=True)
+    )
+    summaries = []
+    for subject in subjects:
+        person = subject.person
+        is_full = person.pk in full
+        summaries.append(
+            SubjectSummary(
+                person_id=person.pk,
+                name=person.full_name,
+                full=is_full,
+                age=_age(person.date_of_birth) if is_full else None,
+                date_of_birth=person.date_of_birth if is_full else None,
+            )
+        )
+    return summaries
+
+
+def _with_details(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
+    return queryset.select_related(
+        "urgency",
+        "referrer",
+        "referrer_agency",
+        "referrer_team",
+        "triaged_by",
+        "lawful_basis",
+        "decision__decision_type",
+        "decision__no_further_action_reason",
+        "decision__decided_by",
+    ).prefetch_related(
+        "concern_types",
+        Prefetch(
+            "subjects", queryset=ReferralSubject.objects.select_related("person").order_by("created_at")
+        ),
+        "contexts__context_type",
+    )
+
+
+def _re_referral_counts(referrals: list[Referral]) -> dict[Any, int]:
+    """Per referral: how many other referrals about any of its young people came in the 12 months before."""
+    person_ids = {subject.person_id for referral in referrals for subject in referral.subjects.all()}
+    if not person_ids:
+        return {}
+    earliest = min(twelve_months_before(referral.submitted_at) for referral in referrals)
+    by_person: dict[Any, list[tuple[Any, datetime]]] = {}
+    for person_id, referral_id, submitted_at in ReferralSubject.objects.filter(
+        person_id__in=person_ids, referral__submitted_at__gte=earliest
+    ).values_list("person_id", "referral_id", "referral__submitted_at"):
+        by_person.setdefault(person_id, []).append((referral_id, submitted_at))
+    counts: dict[Any, int] = {}
+    for referral in referrals:
+        since = twelve_months_before(referral.submitted_at)
+        others = {
+            other_id
+            for subject in referral.subjects.all()
+            for other_id, submitted_at in by_person.get(subject.person_id, [])
+            if other_id != referral.pk and since <= submitted_at < referral.submitted_at
+        }
+        counts[referral.pk] = len(others)
+    return counts
+
+
+def referral_queue_for(*, actor: Any, now: datetime | None = None) -> list[QueueRow]:
+    """The front-door queue: open referrals, most urgent first, then longest waiting. Triage only."""
+    if not policies.can_triage(actor):
+        return []
+    now = now or timezone.now()
+    referrals = list(
+        _with_details(Referral.objects.filter(status__in=policies.OPEN_STATUSES)).order_by(
+            "urgency__sort_order", "submitted_at", "pk"
+        )
+    )
+    all_subjects = [subject for referral in referrals for subject in referral.subjects.all()]
+    summaries = dict(
+        zip(
+            [subject.pk for subject in all_subjects],
+            subject_summaries(actor=actor, subjects=all_subjects),
+            strict=True,
+        )
+    )
+    counts = _re_referral_counts(referrals)
+    audit.record(actor, "referral.queue_viewed", detail={"referrals": len(referrals)})
+    return [
+        QueueRow(
+            referral_id=referral.pk,
+            reference=referral.reference,
+            source=referral.source,
+            status=referral.status,
+            status_label=referral.get_status_display(),
+            urgency_code=referral.urgency.code,
+            urgency_label=referral.urgency.label,
+            concern_types=[row.label for row in referral.concern_types.all()],
+            submitted_at=referral.submitted_at,
+            due_by=referral.due_by,
+            overdue=referral.due_by <= now,
+            working_hours_waited=timescales.working_hours_between(referral.submitted_at, now),
+            subjects=[summaries[subject.pk] for subject in referral.subjects.all()],
+            contexts=[context.name for context in referral.contexts.all()],
+            referrer=str(referral.referrer) if referral.referrer else "Member of the public",
+            referrer_agency=referral.referrer_agency.name if referral.referrer_agency else "",
+            re_referrals=counts.get(referral.pk, 0),
+            triaged_by=str(referral.triaged_by) if referral.triaged_by else "",
+            version=referral.version,
+        )
+        for referral in referrals
+    ]
+
+
+def referral_list_for(*, actor: Any) -> QuerySet[Referral]:
+    """For lists (the API): the open queue for triage holders, otherwise the actor's own referrals."""
+    if policies.can_triage(actor):
+        return _with_details(Referral.objects.filter(status__in=policies.OPEN_STATUSES)).order_by(
+            "urgency__sort_order", "submitted_at", "pk"
+        )
+    return referral_sent_by(actor=actor)
+
+
+def referral_get_for(*, actor: Any, referral_id: UUID, purpose: str = "view") -> Referral:
+    """One referral, if the actor may read it; audited. ``subject_summaries`` carries its young people
+    at the actor's access level."""
+    referral = _with_details(Referral.objects.filter(pk=referral_id)).first()
+    if referral is None or not policies.can_view(actor, referral):
+        raise Http404
+    subjects = list(referral.subjects.all())
+    referral.subject_summaries = subject_summaries(actor=actor, subjects=subjects)  # type: ignore[attr-defined]
+    audit.record(
+        actor,
+        "referral.viewed",
+        referral,
+        person_id=subjects[0].person_id if subjects else None,
+        detail={
+            "reference": referral.reference,
+            "purpose": purpose[:40],
+            "people": [str(subject.person_id) for subject in subjects],
+        },
+    )
+    return referral
+
+
+def referral_sent_by(*, actor: Any) -> QuerySet[Referral]:
+    """The actor's own referrals with their outcomes, newest first."""
+    if not access.is_staff_member(actor):
+        return Referral.objects.none()
+    return _with_details(Referral.objects.filter(referrer=actor)).order_by("-submitted_at", "pk")
+
+
+def referral_previous_for(*, actor: Any, referral: Referral) -> list[Referral]:
+    """Referrals about any of the same young people in the 12 months before this one (that the actor may
+    read), newest first."""
+    person_ids = list(referral.subjects.values_list("person_id", flat=True))
+    if not person_ids:
+        return []
+    since = twelve_months_before(referral.submitted_at)
+    queryset = (
+        Referral.objects.filter(
+            subjects__person_id__in=person_ids,
+            submitted_at__gte=since,
+            submitted_at__lt=referral.submitted_at,
+        )
+        .exclude(pk=referral.pk)
+        .distinct()
+    )
+    return list(_with_details(policies.filter_visible(actor, queryset)).order_by("-submitted_at"))
+
+
+def referral_draft_list_for(*, actor: Any) -> QuerySet[ReferralDraft]:
+    if not policies.can_submit(actor):
+        return ReferralDraft.objects.none()
+    return ReferralDraft.objects.filter(owner=actor).order_by("-updated_at")
+
+
+def referral_draft_get_for(*, actor: Any, draft_id: UUID) -> ReferralDraft:
+    draft = ReferralDraft.objects.filter(pk=draft_id, owner=actor).first()
+    if draft is None or not policies.can_submit(actor):
+        raise Http404
+    return draft
+
+
+def _unread(actor: Any, kind: str) -> QuerySet[ReferralNotification]:
+    if not access.is_staff_member(actor):
+        return ReferralNotification.objects.none()
+    return (
+        ReferralNotification.objects.filter(recipient=actor, kind=kind, read_at__isnull=True)
+        .select_related("referral", "referral__decision__decision_type")
+        .order_by("-sent_at")
+    )
+
+
+def feedback_unread_for(*, actor: Any) -> QuerySet[ReferralNotification]:
+    """Outcomes of the actor's referrals they have not read yet (for their home page)."""
+    return _unread(actor, ReferralNotification.Kind.FEEDBACK)
+
+
+def breach_reports_unread_for(*, actor: Any) -> QuerySet[ReferralNotification]:
+    """Timescale breaches reported to this manager and not yet read."""
+    return _unread(actor, ReferralNotification.Kind.BREACH)
