@@ -39,6 +39,7 @@ help:
 	@echo "make test-python   the suite without the browser tests (WORKERS=$(WORKERS), PYTEST_ARGS=...)"
 	@echo "make test-browser  the Playwright journeys with axe checks"
 	@echo "make lint          ruff check, ruff format --check, mypy, lint-imports"
+	@echo "make bench         benchmarks (not tests) into benchmarks/README.md (BENCH_SCALES=100000,1000000)"
 	@echo "make clean         remove .venv, node_modules, built assets and caches (keeps var/)"
 
 # ---- set-up ------------------------------------------------------------------------------------------
@@ -113,6 +114,14 @@ test: venv assets
 	$(MAKE) --no-print-directory test-browser || { status=1; echo "!! test-browser failed"; }; \
 	if [ ! -x "$(CHROMIUM)" ]; then echo "!! BROWSER TESTS NOT RUN: chromium not found at $(CHROMIUM)"; fi; \
 	exit $$status
+
+# ---- benchmarks ----------------------------------------------------------------------------------------
+
+# Measurements, not tests: each benchmark writes its figures into benchmarks/README.md.
+# BENCH_SCALES chooses the batch-linkage sizes (default 100000; 1000000 takes a few minutes).
+.PHONY: bench
+bench: venv
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) node_modules $(DIST_DIR) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache \

@@ -1,0 +1,34 @@
+"""`make bench`: run every benchmark and write its results into benchmarks/README.md.
+
+Runs batch_linkage.py (scales from BENCH_SCALES, default 100000), febrl.py and, when present,
+interactive_lookup.py, each in its own process with --write, and fails at the end if any failed.
+Not tests: they measure and report; nothing here asserts on time.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ORDER = ["batch_linkage.py", "febrl.py", "interactive_lookup.py"]
+
+
+def main() -> None:
+    failed = []
+    for name in ORDER:
+        script = HERE / name
+        if not script.exists():
+            print(f"== {name}: not present, skipped", flush=True)
+            continue
+        print(f"== {name}", flush=True)
+        if subprocess.run([sys.executable, str(script), "--write"], check=False).returncode != 0:  # noqa: S603
+            failed.append(name)
+    if failed:
+        print(f"!! failed: {', '.join(failed)}", flush=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
