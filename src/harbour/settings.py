@@ -99,6 +99,10 @@ INSTALLED_APPS = [
     "harbour.access",
     "harbour.people",
     "harbour.frontdoor",
+    "harbour.assessments",
+    "harbour.missing",
+    "harbour.education",
+    "harbour.figures",
     "harbour.api",
     "harbour.demo",
 ]

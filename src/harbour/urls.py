@@ -14,6 +14,10 @@ urlpatterns = [
     path("audit/", include("harbour.audit.urls")),
     path("access/", include("harbour.access.urls")),
     path("frontdoor/", include("harbour.frontdoor.urls")),
+    path("assessments/", include("harbour.assessments.urls")),
+    path("missing/", include("harbour.missing.urls")),
+    path("education/", include("harbour.education.urls")),
+    path("figures/", include("harbour.figures.urls")),
     path("concern/", include((frontdoor_urls.public_urlpatterns, "concern"))),
     path("", include("harbour.ui.urls")),
 ]

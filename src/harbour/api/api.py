@@ -12,7 +12,10 @@ from ninja import NinjaAPI
 
 from harbour.api.auth import SessionMFAAuth, TokenAuth
 from harbour.api.errors import error_response, install_exception_handlers, status_error
+from harbour.assessments.api import router as assessments_router
+from harbour.education.api import router as education_router
 from harbour.frontdoor.api import router as referrals_router
+from harbour.missing.api import router as missing_router
 from harbour.people.api import router as people_router
 
 DESCRIPTION = """\
@@ -99,3 +102,6 @@ api = HarbourAPI(
 )
 api.add_router("/people/", people_router, tags=["people"])
 api.add_router("/referrals/", referrals_router, tags=["referrals"])
+api.add_router("/assessments/", assessments_router, tags=["assessments"])
+api.add_router("/missing/", missing_router, tags=["missing"])
+api.add_router("/education/", education_router, tags=["education"])

@@ -1,9 +1,10 @@
 """The demo's possible-duplicates queue: the real scan over the seeded county, and a few decisions.
 
 After seeding, `harbour seed` runs the real duplicate scan (people/duplicates.py) over the records the
-generator paired (both sides of each near-duplicate and twin pair, up to 400 pairs), as `harbour tick` does for the
-records changed since its last scan. Each is compared with its candidates among all young people, so the
-queue holds what the matcher really finds; a scan of every record is `harbour duplicates scan --all`
+generator paired (both sides of each near-duplicate and twin pair, up to 400 pairs), as `harbour tick`
+does for the records changed since its last scan. Each is compared with its candidates among all young
+people, so the queue holds what the matcher really finds; a scan of every record is
+`harbour duplicates scan --all`
 (about 10 ms a record, so tens of seconds at scale 1, which is why the seed does not wait for it).
 Then the demo front-door officer decides a few, through the same services a reviewer uses (so they
 are audited), so each status shows:
