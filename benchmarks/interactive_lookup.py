@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import multiprocessing
 import os
 import platform
@@ -390,8 +391,11 @@ def create_trigram_indexes() -> None:
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        cursor.execute("CREATE INDEX bench_first_trgm ON people_person USING gin (first_name gin_trgm_ops)")
-        cursor.execute("CREATE INDEX bench_last_trgm ON people_person USING gin (last_name gin_trgm_ops)")
+        for column in ("first_name", "last_name"):
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS bench_{column.split('_')[0]}_trgm ON people_person "
+                f"USING gin ({column} gin_trgm_ops)"
+            )
         cursor.execute("ANALYZE people_person")
     print(f"  trigram indexes (baseline only) in {time.perf_counter() - started:.0f} s", flush=True)
 
@@ -405,6 +409,22 @@ class Measured:
     recall_50: float | None
     per_second: float = 0.0
     misses: dict[str, int] | None = None
+    cpu_ms: float | None = None  # CPU per lookup, this process and its PostgreSQL backend together
+
+
+def _backend_cpu_seconds() -> float | None:
+    """CPU time used so far by this connection's PostgreSQL backend process (user and system), read
+    from /proc when the server runs on this machine; None otherwise."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def measure(
@@ -415,6 +435,7 @@ def measure(
     times: list[float] = []
     hits_10 = hits_50 = 0
     misses: dict[str, int] = {}
+    backend_before, process_before = _backend_cpu_seconds(), time.process_time()
     for probe in probes:
         started = time.perf_counter()
         found = lookup(probe)
@@ -424,6 +445,11 @@ def measure(
         else:
             misses[probe.corruption] = misses.get(probe.corruption, 0) + 1
         hits_50 += probe.truth in found[:50]
+    process_cpu = time.process_time() - process_before
+    backend_after = _backend_cpu_seconds()
+    cpu_ms = None
+    if backend_before is not None and backend_after is not None:
+        cpu_ms = (process_cpu + backend_after - backend_before) * 1000 / len(probes)
     times.sort()
     return Measured(
         label,
@@ -432,6 +458,7 @@ def measure(
         recall_10=hits_10 / len(probes),
         recall_50=hits_50 / len(probes) if wide else None,
         misses=misses,
+        cpu_ms=cpu_ms,
     )
 
 
@@ -476,6 +503,35 @@ def recreate_database() -> None:
         conn.execute(f'CREATE DATABASE "{DATABASE}"')
 
 
+def _database_exists() -> bool:
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone() is not None
+
+
+def _loaded() -> int:
+    """How many people the benchmark database holds (0 when it has no people table yet)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('people_person') IS NOT NULL")
+        if not cursor.fetchone()[0]:
+            return 0
+        cursor.execute("SELECT count(*) FROM people_person")
+        return int(cursor.fetchone()[0])
+
+
+def _load_people_reference() -> None:
+    """The people app's reference data (genders, the nickname table): all this benchmark reads. Other
+    apps' reference data is left out so that an app still being built cannot stop the benchmark."""
+    from unittest import mock
+
+    from harbour.core.management.commands import reference
+
+    people = [path for path in reference.reference_files() if "/people/reference/" in path.as_posix()]
+    with mock.patch.object(reference, "reference_files", return_value=people):
+        reference.load_reference_data()
+
+
 def drop_database() -> None:
     from django.db import connections
 
@@ -484,7 +540,7 @@ def drop_database() -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}"')
 
 
-def report(n: int, ours: Measured, baseline: Measured, load_seconds: float) -> str:
+def report(n: int, ours: Measured, baseline: Measured, load_seconds: float, busy: float) -> str:
     def ratio(a: float, b: float) -> str:
         return f"{a / b:.1f}x" if b else "n/a"
 
@@ -493,9 +549,12 @@ def report(n: int, ours: Measured, baseline: Measured, load_seconds: float) -> s
         f"Run on {dt.date.today().isoformat()}: {n:,} young people (with address histories) in PostgreSQL "
         f"on this machine ({os.cpu_count()} cores, Python {platform.python_version()}), {PROBES:,} probes "
         "with "
-        f"one corruption each ({', '.join(CORRUPTIONS)}), loaded by COPY in {load_seconds:.0f} s. "
-        "Latency is server-side (the lookup in the Django process, database included, no HTTP); "
-        f"throughput is 2 worker processes for {SECONDS:.0f} s each, sharing the 2 cores with PostgreSQL.",
+        f"one corruption each ({', '.join(CORRUPTIONS)})"
+        + (f", loaded by COPY in {load_seconds:.0f} s. " if not math.isnan(load_seconds) else ". ")
+        + "Latency is server-side (the lookup in the Django process, database included, no HTTP); "
+        f"throughput is 2 worker processes (2 concurrent clients, each with its own connection) for "
+        f"{SECONDS:.0f} s each, sharing the 2 cores with PostgreSQL. The machine is shared: the load average "
+        f"was {busy:.1f} when Harbour's throughput run started (2.0 would mean both cores busy).",
         "",
         "| search | p50 | p95 | lookups/s (2 workers) | top-10 recall | top-50 recall |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -514,6 +573,13 @@ def report(n: int, ours: Measured, baseline: Measured, load_seconds: float) -> s
         f"({'met' if ours.per_second >= 200 else 'missed'}), top-10 recall at least 99% "
         f"({'met' if ours.recall_10 >= 0.99 else 'missed'}). Harbour's misses by corruption: {misses}.",
     ]
+    if ours.cpu_ms is not None:
+        lines += [
+            "",
+            f"CPU a lookup, the Django process and its PostgreSQL backend together (from /proc, so other "
+            f"work on the machine does not count): {ours.cpu_ms:.1f} ms, which is at most "
+            f"{2000 / ours.cpu_ms:.0f} lookups/s on 2 otherwise idle cores.",
+        ]
     return "\n".join(lines)
 
 
@@ -533,20 +599,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--write", action="store_true", help="Write the report into benchmarks/README.md.")
     parser.add_argument("--keep", action="store_true", help="Keep the benchmark database afterwards.")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="Use the database a --keep run left (same BENCH_LOOKUP_N) instead of loading it again.",
+    )
+    parser.add_argument(
+        "--harbour-only",
+        action="store_true",
+        help="Measure Harbour's lookup only, without the baseline (a quick check; writes nothing).",
+    )
     args = parser.parse_args()
+    if args.harbour_only and args.write:
+        parser.error("--write needs the baseline too: leave out --harbour-only")
 
     print(f"Interactive lookup benchmark: {N:,} people in {DATABASE}", flush=True)
-    recreate_database()
+    if not (args.reuse and _database_exists()):
+        recreate_database()
     _setup_django()
     from django.core.management import call_command
 
-    from harbour.core.management.commands.reference import load_reference_data
-
-    call_command("migrate", verbosity=0)
-    load_reference_data()
-    started = time.perf_counter()
-    rows = load(N)
-    load_seconds = time.perf_counter() - started
+    if args.reuse and _loaded() == N:
+        # The population is made from a fixed seed, so the probes are the same without loading again.
+        print(f"  reusing the {N:,} people already in {DATABASE}", flush=True)
+        rows = {row.pk: row for row in population(N)}
+        load_seconds = float("nan")
+    else:
+        call_command("migrate", verbosity=0)
+        _load_people_reference()
+        started = time.perf_counter()
+        rows = load(N)
+        load_seconds = time.perf_counter() - started
     probes = make_probes(rows, PROBES)
     del rows
 
@@ -555,8 +638,15 @@ def main() -> None:
         f"  harbour: p50 {ours.p50_ms:.1f} ms, p95 {ours.p95_ms:.1f} ms, recall@10 {ours.recall_10:.1%}",
         flush=True,
     )
+    busy = os.getloadavg()[0]
     ours.per_second = throughput("harbour", probes)
     print(f"  harbour: {ours.per_second:.0f} lookups/s with 2 workers", flush=True)
+    if ours.cpu_ms is not None:
+        print(f"  harbour: {ours.cpu_ms:.1f} ms of CPU a lookup (Django and PostgreSQL)", flush=True)
+    if args.harbour_only:
+        if not args.keep:
+            drop_database()
+        return
 
     create_trigram_indexes()
     baseline = measure("trigram-only (pg_trgm, both names, top 50)", trigram_lookup, probes, wide=True)
@@ -568,7 +658,7 @@ def main() -> None:
     baseline.per_second = throughput("trigram", probes)
     print(f"  trigram: {baseline.per_second:.0f} lookups/s with 2 workers", flush=True)
 
-    text = report(N, ours, baseline, load_seconds)
+    text = report(N, ours, baseline, load_seconds, busy)
     print()
     print(text)
     if args.write:

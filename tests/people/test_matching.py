@@ -330,3 +330,87 @@ def test_weights_table_in_docs_matches_the_constants():
     )
     for name in ("AUTO_LINK_THRESHOLD", "REVIEW_THRESHOLD", "PRIOR_LOG2_ODDS", "JARO_WINKLER_CLOSE"):
         assert f"`{name}`" in text
+
+
+@pytest.mark.parametrize(
+    ("typed", "folded"),
+    [
+        ("Michał Wójcik", "michal wojcik"),
+        ("ŁUKASZ Żółw", "lukasz zolw"),
+        ("Søren Østergaard", "soren ostergaard"),
+        ("Đorđe", "dorde"),
+        ("Straße", "strasse"),
+        ("Æsa", "aesa"),
+        ("O\u2019Brien-Smith", "obrien smith"),
+    ],
+)
+def test_fold_keeps_letters_that_do_not_decompose(typed: str, folded: str) -> None:
+    from harbour.people.names import fold
+
+    assert fold(typed) == folded
+
+
+def test_fold_matches_the_batch_linkage_fold() -> None:
+    """`harbour link` folds names in DuckDB: the same names must fold the same way there."""
+    import duckdb
+
+    from harbour.people.linkage.run import FOLD_MACRO
+    from harbour.people.names import fold
+
+    con = duckdb.connect()
+    con.execute(FOLD_MACRO)
+    for name in ["Michał Łukasiewicz", "Søren Ø", "Đorđe", "Straße", "Þór Æsa", "José Núñez", "O\u2019Neill"]:
+        assert con.execute("SELECT harbour_fold(?)", [name]).fetchone() == (fold(name),)
+
+
+def test_a_polish_surname_is_found_whatever_the_keyboard(population: dict[str, Person]) -> None:
+    """A surname with ł, stored as typed, is found when the officer types it without the accent."""
+    held = PersonFactory(first_name="Paweł", last_name="Małecki", date_of_birth=dt.date(2012, 3, 14))
+    assert held.search_name == "pawel malecki"
+    found = matches_for(
+        MatchQuery(first_name="Pawel", last_name="Malecki", date_of_birth=dt.date(2012, 3, 14))
+    )
+    assert found
+    assert found[0].person_id == held.pk
+    assert found[0].probability >= AUTO_LINK_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("first_name", "last_name", "person"),
+    [
+        ("Xessica", "Greenwood", "jessica"),  # first name misspelt in its first letter: the surname rule
+        ("Jessica", "Grenwood", "jessica"),  # surname misspelt: the first-name start rule
+        ("Greenwood", "Jessica", "jessica"),  # the wrong way round
+        ("Bill", "Okafor", "william"),  # a nickname
+    ],
+)
+def test_the_narrow_rules_find_one_slip_with_the_date_of_birth(
+    population: dict[str, Person], first_name: str, last_name: str, person: str
+) -> None:
+    """With the date of birth right and one slip in the names, the narrow (indexed) rules find the
+    person: the slow fallback rules are not needed."""
+    query = MatchQuery(first_name=first_name, last_name=last_name, date_of_birth=BORN)
+    narrow = [
+        rule.condition for rule in matching.blocking_plan(query, NameVariants.from_db()) if not rule.fallback
+    ]
+    found = matching._records(
+        narrow, limit=matching.CANDIDATE_LIMIT, kind=Person.Kind.YOUNG_PERSON, exclude=set()
+    )
+    assert population[person].pk in {held.pk for held in found}
+
+
+def test_migration_0004_folds_again_the_names_the_old_fold_broke(reference: Any) -> None:
+    """Search names stored before fold() kept ł and the like are folded again by the migration."""
+    import importlib
+
+    from django.apps import apps
+
+    held = PersonFactory(first_name="Paweł", last_name="Nowak")
+    plain = PersonFactory(first_name="Anna", last_name="Nowak")
+    Person.objects.filter(pk=held.pk).update(search_name="pawe nowak")  # as the old fold() left it
+    migration = importlib.import_module("harbour.people.migrations.0004_matching_indexes")
+    migration.refold(apps, None)
+    held.refresh_from_db()
+    plain.refresh_from_db()
+    assert held.search_name == "pawel nowak"
+    assert plain.search_name == "anna nowak"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,7 +17,7 @@ from typing import Any, Literal, cast
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import DateField, Field, Q, QuerySet, Value
+from django.db.models import Field, QuerySet
 from django.db.models.signals import post_delete, post_save
 
 from harbour.people.models import Address, Gender, NameVariant, Person, PersonAlias
@@ -598,20 +598,68 @@ def score(query: MatchQuery, person: Person | Candidate, variants: NameVariants)
 
 
 # --- candidate search (blocking) -------------------------------------------------------------------
+#
+# The rules are written as SQL fragments over ``people_person`` (alias ``p``) rather than through the
+# ORM: a lookup runs on every keystroke pause, and building and compiling the querysets cost more than
+# the database's own work (about 4 ms a lookup). Every value is a parameter; the fragments hold only
+# this module's own table and column names.
 
 
-def _name_starts(prefix: str) -> Q:
+@dataclass(frozen=True)
+class Sql:
+    """A condition on ``people_person AS p`` with its parameters."""
+
+    text: str
+    params: tuple[Any, ...] = ()
+
+    def __and__(self, other: Sql) -> Sql:
+        return Sql(f"({self.text}) AND ({other.text})", self.params + other.params)
+
+    def __or__(self, other: Sql) -> Sql:
+        if self is NOTHING:
+            return other
+        if other is NOTHING:
+            return self
+        return Sql(f"({self.text}) OR ({other.text})", self.params + other.params)
+
+
+NOTHING = Sql("1 = 0")
+
+
+def _any(conditions: Iterable[Sql]) -> Sql:
+    found = NOTHING
+    for condition in conditions:
+        found |= condition
+    return found
+
+
+def _in(column: str, values: Iterable[Any]) -> Sql:
+    listed = list(dict.fromkeys(values))
+    if not listed:
+        return NOTHING
+    return Sql(f"{column} IN ({', '.join(['%s'] * len(listed))})", tuple(listed))
+
+
+def _dates(days: Iterable[dt.date]) -> list[Any]:
+    adapt = connection.ops.adapt_datefield_value
+    return [adapt(day) for day in days]
+
+
+def _name_starts(prefix: str) -> Sql:
     """People whose folded names begin with these letters, in a form the database can index."""
     if connection.vendor == "sqlite" and prefix:
         # SQLite's LIKE ignores case, so it cannot use the (binary) index; a range on the folded,
         # lower-case column is the same test and can. PostgreSQL indexes LIKE 'abc%' directly.
-        return Q(search_name__gte=prefix, search_name__lt=prefix[:-1] + chr(ord(prefix[-1]) + 1))
-    return Q(search_name__startswith=prefix)
+        return Sql(
+            "p.search_name >= %s AND p.search_name < %s", (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1))
+        )
+    # Folded names hold only a-z, 0-9 and spaces, so nothing in them needs escaping for LIKE.
+    return Sql("p.search_name LIKE %s", (f"{prefix}%",))
 
 
-def _starts(word: str) -> Q:
+def _starts(word: str) -> Sql:
     """People with a folded name word starting with these letters (any of first, middle, last)."""
-    return _name_starts(word) | Q(search_name__contains=f" {word}")
+    return _name_starts(word) | Sql("p.search_name LIKE %s", (f"% {word}%",))
 
 
 def _first_prefixes(name: str, variants: NameVariants) -> set[str]:
@@ -630,10 +678,10 @@ def _as_stored(names: Iterable[str]) -> set[str]:
     return forms
 
 
-def _date_block(born: dt.date) -> Q:
-    block = Q(date_of_birth=born)
+def _date_block(born: dt.date) -> list[dt.date]:
+    block = [born]
     if born.day <= 12 and born.day != born.month:
-        block |= Q(date_of_birth=dt.date(born.year, born.day, born.month))
+        block.append(dt.date(born.year, born.day, born.month))
     return block
 
 
@@ -661,7 +709,7 @@ def _slipped_dates(born: dt.date) -> list[dt.date]:
 @dataclass(frozen=True)
 class BlockingRule:
     name: str
-    condition: Q
+    condition: Sql
     # Fallback rules read many rows (a month of births, three-letter name starts): they run only when
     # the narrow rules found fewer than FALLBACK_BELOW people, such as when both names are misspelt.
     fallback: bool = False
@@ -671,7 +719,28 @@ class BlockingRule:
 FALLBACK_BELOW = 10
 
 
-def blocking_plan(query: MatchQuery, variants: NameVariants) -> list[BlockingRule]:  # noqa: PLR0912
+def _date_rules(query: MatchQuery, words: set[str]) -> list[BlockingRule]:
+    """The same date of birth (or day and month swapped) with a name in common, as index range scans."""
+    assert query.date_of_birth is not None
+    block = _in("p.date_of_birth", _dates(_date_block(query.date_of_birth)))
+    if not words:
+        return [BlockingRule("date_of_birth", block)]
+    # The held first name starting like any name typed: the first name, its nicknames, or the surname
+    # (names the wrong way round). Folded names start with the first name, so this is one scan of the
+    # (date_of_birth, first three letters of search_name) index; it must be written as the index is.
+    substring = "SUBSTR" if connection.vendor == "sqlite" else "SUBSTRING"
+    starts = _in(f"{substring}(p.search_name, 1, 3)", sorted(word for word in words if len(word) == 3))
+    starts |= _any(_name_starts(word) for word in sorted(words) if len(word) < 3)
+    rules = [BlockingRule("date_of_birth", block & starts)]
+    if query.last_name.strip():
+        # The surname typed: a first name misspelt in its first letters, or a middle or preferred name
+        # typed as the first name. Through the (date_of_birth, last_name) index.
+        surnames = _in("p.last_name", sorted(_as_stored([query.last_name.strip()])))
+        rules.append(BlockingRule("surname_and_date", block & surnames))
+    return rules
+
+
+def blocking_plan(query: MatchQuery, variants: NameVariants) -> list[BlockingRule]:
     """The indexed searches whose union is the candidate set; the narrowest and strongest first.
 
     A single slip in any one field still leaves a narrow rule that finds the person: the date of
@@ -681,59 +750,67 @@ def blocking_plan(query: MatchQuery, variants: NameVariants) -> list[BlockingRul
     last = fold(query.last_name).split()
     first_word = first[0] if first else ""
     last_word = last[-1] if last else ""
-    first_q = Q(pk__in=[])
-    for prefix in _first_prefixes(first_word, variants) if first_word else set():
-        first_q |= _name_starts(prefix)
-    last_q = Q(pk__in=[])
-    for part in last:
-        last_q |= _starts(part[:3])
+    first_q = (
+        _any(_name_starts(prefix) for prefix in sorted(_first_prefixes(first_word, variants)))
+        if first_word
+        else NOTHING
+    )
+    last_q = _any(_starts(part[:3]) for part in last)
     # Any name start the officer typed, as any word of the held names: first or last name, either
     # way round, a nickname, or one part of a double-barrelled surname.
-    evidence = Q(pk__in=[])
-    for word in {*first, *last, *(variants.of(first_word) if first_word else set())}:
-        evidence |= _starts(word[:3])
+    words = {word[:3] for word in {*first, *last, *(variants.of(first_word) if first_word else set())}}
+    evidence = _any(_starts(word) for word in sorted(words))
     has_name = bool(first or last)
-    names = Q(pk__in=[])
+    names = NOTHING
     if first_word and last_word:
         # The same names (or a nickname of the first), either way round, through the names index.
         typed_first = [query.first_name.strip(), *sorted(variants.of(first_word))]
         typed_last = [query.last_name.strip()]
-        names = Q(last_name__in=_as_stored(typed_last), first_name__in=_as_stored(typed_first)) | Q(
-            last_name__in=_as_stored([query.first_name.strip()]), first_name__in=_as_stored(typed_last)
+        names = (
+            _in("p.last_name", sorted(_as_stored(typed_last)))
+            & _in("p.first_name", sorted(_as_stored(typed_first)))
+        ) | (
+            _in("p.last_name", sorted(_as_stored([query.first_name.strip()])))
+            & _in("p.first_name", sorted(_as_stored(typed_last)))
         )
 
     rules: list[BlockingRule] = []
     if nhs_number := _compact(query.nhs_number):
-        rules.append(BlockingRule("nhs_number", Q(nhs_number=nhs_number)))
+        rules.append(BlockingRule("nhs_number", Sql("p.nhs_number = %s", (nhs_number,))))
     if upn := _compact(query.upn):
-        rules.append(BlockingRule("upn", Q(upn=upn)))
+        rules.append(BlockingRule("upn", Sql("p.upn = %s", (upn,))))
     if query.date_of_birth is not None:
-        # The same date of birth (or day and month swapped) with a name start in common.
-        block = _date_block(query.date_of_birth)
-        rules.append(BlockingRule("date_of_birth", block & evidence if has_name else block))
+        rules += _date_rules(query, words)
     if query.postcode.strip():
         # House moves: any address in the history, through the indexed postcode column.
         postcode = normalise_postcode(query.postcode)
-        residents = Address.objects.filter(postcode__in={postcode, postcode.replace(" ", "")})
+        residents = _in("a.postcode", sorted({postcode, postcode.replace(" ", "")}))
         near = evidence
         if query.date_of_birth is not None:
-            near |= Q(date_of_birth=query.date_of_birth)
-        rules.append(BlockingRule("postcode", Q(pk__in=residents.values("person_id")) & near))
+            near |= _in("p.date_of_birth", _dates([query.date_of_birth]))
+        lived = Sql(
+            f"p.id IN (SELECT a.person_id FROM {Address._meta.db_table} a WHERE {residents.text})",  # noqa: S608
+            residents.params,
+        )
+        rules.append(BlockingRule("postcode", lived & near))
     if first_word and last_word:
         if query.date_of_birth is not None:
             # The same names, born on a date one typing slip away: before the namesakes below, so
             # that many namesakes cannot crowd out a person whose date of birth was mistyped.
-            slipped = Q(date_of_birth__in=_slipped_dates(query.date_of_birth))
+            slipped = _in("p.date_of_birth", _dates(_slipped_dates(query.date_of_birth)))
             rules.append(BlockingRule("names_and_slipped_date", names & slipped))
-        # The same names whatever the date of birth says, or without one.
-        rules.append(BlockingRule("names", names))
+        # The same names whatever the date of birth says, or without one. With a date of birth typed,
+        # a fallback: namesakes born on a date that is not one slip away score "different" on it and
+        # rarely reach the review threshold, and at a million people a common name has dozens of them
+        # (three quarters of the rows a lookup read and scored before this was a fallback).
+        rules.append(BlockingRule("names", names, fallback=query.date_of_birth is not None))
     if query.date_of_birth is not None and has_name:
         # A slip in the day and a misspelt name: born the same year and month, a name start in common.
         born = query.date_of_birth
-        month = Q(
-            date_of_birth__gte=dt.date(born.year, born.month, 1),
-            date_of_birth__lt=dt.date(born.year + born.month // 12, born.month % 12 + 1, 1),
+        start, end = _dates(
+            [dt.date(born.year, born.month, 1), dt.date(born.year + born.month // 12, born.month % 12 + 1, 1)]
         )
+        month = Sql("p.date_of_birth >= %s AND p.date_of_birth < %s", (start, end))
         rules.append(BlockingRule("month_of_birth", month & (first_q | last_q), fallback=True))
     if first_word and last_word:
         rules.append(BlockingRule("name_starts", first_q & last_q, fallback=True))
@@ -741,11 +818,6 @@ def blocking_plan(query: MatchQuery, variants: NameVariants) -> list[BlockingRul
         # Only one name typed so far: people whose names start the same way.
         rules.append(BlockingRule("name_start", first_q if first_word else last_q, fallback=True))
     return rules
-
-
-def blocking_rules(query: MatchQuery, variants: NameVariants) -> list[Q]:
-    """The conditions of ``blocking_plan``, in order."""
-    return [rule.condition for rule in blocking_plan(query, variants)]
 
 
 CANDIDATE_COLUMNS = (
@@ -764,67 +836,88 @@ CANDIDATE_COLUMNS = (
 )
 
 
-def _rule_rows(rules: list[Q], limit: int) -> list[tuple[Any, ...]]:
-    """Every rule's rows (at most ``limit`` each), in rule order, in one round trip to the database.
+# Each person's addresses, as one text per address for the lookup query to aggregate: "1" when it
+# has ended, "1" when its start is unknown, the start date (ISO, 10 characters) and the postcode.
+_ADDRESS_TEXT = (
+    "CASE WHEN a.ends_on IS NULL THEN '0' ELSE '1' END || CASE WHEN a.starts_on IS NULL THEN '1' ELSE '0' END"
+    " || COALESCE(CAST(a.starts_on AS TEXT), '0000-00-00') || a.postcode"
+)
+
+
+@dataclass(frozen=True)
+class _Row:
+    values: tuple[Any, ...]  # CANDIDATE_COLUMNS, converted to Python
+    postcodes: list[str]  # current first, then the latest move first
+    aliases: list[str]  # folded
+
+
+def _split_postcodes(text: str | None) -> list[str]:
+    """The aggregated address texts in the order ``_postcode_order`` gives: current addresses (not
+    ended) first, the latest move first."""
+    parts = [part for part in (text or "").split("|") if part]
+    parts.sort(key=lambda part: part[2:12], reverse=True)
+    parts.sort(key=lambda part: (part[0] == "1", part[1] == "1"))
+    return [part[12:] for part in parts]
+
+
+def _rule_rows(rules: list[Sql], limit: int) -> list[_Row]:
+    """Every rule's rows (at most ``limit`` each), in rule order, with each person's address history and
+    aliases, in one round trip to the database.
 
     Each rule stays its own SELECT, so each can use its own index; they are joined with UNION ALL
-    (each wrapped as a subquery, the form both SQLite and PostgreSQL accept with a LIMIT inside).
-    A lookup then pays one query's planning and latency instead of one per rule.
+    (each wrapped as a subquery, the form both SQLite and PostgreSQL accept with a LIMIT inside). The
+    addresses and aliases are aggregated for the rows each rule keeps. A lookup then pays one query's
+    planning and latency instead of one per rule and one more for the addresses.
     """
     if not rules:
         return []
+    columns = ", ".join(f"p.{name}" for name in CANDIDATE_COLUMNS)
+    table, addresses, aliases = Person._meta.db_table, Address._meta.db_table, PersonAlias._meta.db_table
+    aggregate = "group_concat" if connection.vendor == "sqlite" else "string_agg"
     parts: list[str] = []
     params: list[Any] = []
     for index, rule in enumerate(rules):
-        queryset = Person.objects.order_by().filter(rule).values_list(*CANDIDATE_COLUMNS)[:limit]
-        sql, rule_params = queryset.query.sql_with_params()
-        parts.append(f"SELECT {index} AS rule_index, r{index}.* FROM ({sql}) r{index}")  # noqa: S608
-        params.extend(rule_params)
+        select = f"SELECT {columns} FROM {table} p WHERE {rule.text} LIMIT {int(limit)}"  # noqa: S608
+        found = f"r{index}"
+        parts.append(
+            f"SELECT {index} AS rule_index, {found}.*, "  # noqa: S608
+            f"(SELECT {aggregate}({_ADDRESS_TEXT}, '|') FROM {addresses} a WHERE a.person_id = {found}.id), "
+            f"(SELECT {aggregate}(n.search_name, '|') FROM {aliases} n WHERE n.person_id = {found}.id) "
+            f"FROM ({select}) {found}"
+        )
+        params.extend(rule.params)
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         rows = cursor.fetchall()
     rows.sort(key=lambda row: row[0])  # the narrowest rules first; sort is stable within a rule
     # A raw cursor skips the ORM's conversions (SQLite returns UUIDs and dates as text): apply them.
-    converters = [cast(Field[Any, Any], Person._meta.get_field(name)).to_python for name in CANDIDATE_COLUMNS]
-    return [tuple(convert(value) for convert, value in zip(converters, row[1:], strict=True)) for row in rows]
+    converters = _converters()
+    return [
+        _Row(
+            values=tuple(convert(value) for convert, value in zip(converters, row[1:-2], strict=True)),
+            postcodes=_split_postcodes(row[-2]),
+            aliases=[alias for alias in (row[-1] or "").split("|") if alias],
+        )
+        for row in rows
+    ]
 
 
-def _records(rules: list[Q], *, limit: int, kind: str | None, exclude: set[UUID]) -> list[Candidate]:
+@lru_cache(maxsize=1)
+def _converters() -> list[Callable[[Any], Any]]:
+    """Raw values to Python, per column of CANDIDATE_COLUMNS; None stays None (``to_python`` of a
+    UUID or a date already in Python form returns it unchanged)."""
+    return [cast(Field[Any, Any], Person._meta.get_field(name)).to_python for name in CANDIDATE_COLUMNS]
+
+
+def _records(rules: list[Sql], *, limit: int, kind: str | None, exclude: set[UUID]) -> list[Candidate]:
     """The people these rules find (at most ``limit``, the earlier rules' first), with their address
-    history and aliases: two queries in all."""
-    found: dict[UUID, tuple[Any, ...]] = {}
+    history and aliases: one query in all."""
+    found: dict[UUID, _Row] = {}
     for row in _rule_rows(rules, limit):
+        pk, person_kind, merged_into = row.values[0], row.values[1], row.values[-1]
         # A record merged into another has left matching: its survivor stands for it.
-        if (not kind or row[1] == kind) and row[-1] is None and row[0] not in exclude:
-            found.setdefault(row[0], row)
-    chosen = list(found.values())[:limit]
-    if not chosen:
-        return []
-    ids: list[UUID] = [row[0] for row in chosen]
-    postcodes: dict[UUID, list[tuple[tuple[bool, bool, int], str]]] = {}
-    aliases: dict[UUID, list[str]] = {}
-    # Addresses and aliases in one round trip: (person, "a", postcode, starts, ends) or (person, "n", alias).
-    addresses = (
-        Address.objects.order_by()
-        .filter(person_id__in=ids)
-        .annotate(what=Value("a"))
-        .values_list("person_id", "what", "postcode", "starts_on", "ends_on")
-    )
-    names = (
-        PersonAlias.objects.order_by()
-        .filter(person_id__in=ids)
-        .annotate(what=Value("n"), starts_on=Value(None, DateField()), ends_on=Value(None, DateField()))
-        .values_list("person_id", "what", "search_name", "starts_on", "ends_on")
-    )
-    date_field = Address._meta.get_field("starts_on")
-    pk_field = Person._meta.get_field("id")
-    for raw_id, what, text, starts_on, ends_on in addresses.union(names, all=True):
-        person_id = pk_field.to_python(raw_id)
-        if what == "a":
-            order = _postcode_order(date_field.to_python(starts_on), date_field.to_python(ends_on))
-            postcodes.setdefault(person_id, []).append((order, text))
-        else:
-            aliases.setdefault(person_id, []).append(text)
+        if (not kind or person_kind == kind) and merged_into is None and pk not in exclude:
+            found.setdefault(pk, row)
     genders = _gender_codes()
     return [
         Candidate.build(
@@ -839,9 +932,10 @@ def _records(rules: list[Q], *, limit: int, kind: str | None, exclude: set[UUID]
             upn=str(upn),
             school_id=school_id,
             gender=genders.get(gender_id, ""),
-            postcodes=[postcode for _, postcode in sorted(postcodes.get(pk, []))],
-            aliases=aliases.get(pk, []),
+            postcodes=row.postcodes,
+            aliases=row.aliases,
         )
+        for row in list(found.values())[:limit]
         for (
             pk,
             person_kind,
@@ -855,7 +949,7 @@ def _records(rules: list[Q], *, limit: int, kind: str | None, exclude: set[UUID]
             school_id,
             gender_id,
             _merged_into,
-        ) in chosen
+        ) in [row.values]
     ]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from harbour.core.models import BaseModel, ReferenceData
@@ -85,6 +87,11 @@ class Person(BaseModel):
         indexes = [
             models.Index(fields=["last_name", "first_name"], name="person_names"),
             models.Index(fields=["date_of_birth"], name="person_dob"),
+            # The matching lookup's date-of-birth rules (people/matching.py): one index scan for
+            # "born on this day, first name starting 'abc'" (the first three letters of the folded
+            # names, which start with the first name) and for "born on this day, this surname".
+            models.Index(F("date_of_birth"), Substr("search_name", 1, 3), name="person_dob_name_start"),
+            models.Index(fields=["date_of_birth", "last_name"], name="person_dob_last_name"),
         ]
 
     def __str__(self) -> str:

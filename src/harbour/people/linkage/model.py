@@ -68,9 +68,16 @@ def first_name_comparison() -> cl.CustomComparison:
                 fix_u_probability=True,
             ),
             _level("list_has_any(first_name_groups_l, first_name_groups_r)", "nickname or other spelling"),
+            # A keying slip: one letter dropped or added, or two swapped (Mia and Mai, Sam and Sa, at any
+            # length; not one letter changed, as in twins named Jayden and Jaylen), a space slipped
+            # in, or two slips in a longer name that starts the same.
             _level(
-                "jaro_winkler_similarity(first_name_l, first_name_r) >= 0.92 OR (left(first_name_l, 1) = "
-                "left(first_name_r, 1) AND length(first_name_l) >= 5 "
+                "jaro_winkler_similarity(first_name_l, first_name_r) >= 0.92 "
+                "OR (damerau_levenshtein(first_name_l, first_name_r) = 1 AND (length(first_name_l) <> "
+                "length(first_name_r) OR list_sort(string_split(first_name_l, '')) = "
+                "list_sort(string_split(first_name_r, '')))) "
+                "OR replace(first_name_l, ' ', '') = replace(first_name_r, ' ', '') "
+                "OR (left(first_name_l, 1) = left(first_name_r, 1) AND length(first_name_l) >= 5 "
                 "AND damerau_levenshtein(first_name_l, first_name_r) <= 2)",
                 "typo",
             ),
@@ -166,6 +173,14 @@ def identifier_comparison(column: str) -> cl.CustomComparison:
         comparison_levels=[
             _null(column),
             _level(f"{column}_l = {column}_r", "same"),
+            # One digit changed or two swapped. The check digit of an NHS number (and the check letter
+            # of a UPN) refuses every such slip, so two valid numbers are never this close: this is
+            # one number keyed wrongly where the source did not check it. Trained, not fixed.
+            _level(
+                f"length({column}_l) = length({column}_r) "
+                f"AND damerau_levenshtein({column}_l, {column}_r) = 1",
+                "one slip",
+            ),
             _level("ELSE", "different", m_probability=DIFFERENT_IDENTIFIER_M, fix_m_probability=True),
         ],
     )

@@ -40,8 +40,11 @@ RECORD_COLUMNS = (
 KNOWN_PREFIX = "known:"
 
 FOLD_MACRO = r"""
+CREATE OR REPLACE MACRO harbour_special_letters(x) AS replace(replace(replace(replace(replace(
+    translate(lower(x), 'łøđðıħŧ', 'loddiht'), 'þ', 'th'), 'ß', 'ss'), 'ẞ', 'ss'), 'æ', 'ae'), 'œ', 'oe');
 CREATE OR REPLACE MACRO harbour_fold(x) AS nullif(trim(regexp_replace(regexp_replace(
-    lower(strip_accents(coalesce(x, ''))), '[''' || chr(8217) || ']', '', 'g'), '[^a-z0-9]+', ' ', 'g')), '');
+    lower(strip_accents(harbour_special_letters(coalesce(x, '')))), '[''' || chr(8217) || ']', '', 'g'),
+    '[^a-z0-9]+', ' ', 'g')), '');
 CREATE OR REPLACE MACRO harbour_postcode(x) AS CASE
     WHEN length(upper(replace(coalesce(x, ''), ' ', ''))) > 3
     THEN left(upper(replace(x, ' ', '')), length(replace(x, ' ', '')) - 3) || ' '
