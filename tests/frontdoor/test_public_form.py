@@ -10,7 +10,6 @@ from django.test import Client
 from django.urls import reverse
 
 from harbour.accounts.mfa import user_has_mfa
-from harbour.frontdoor import views
 from harbour.frontdoor.forms import PublicConcernForm
 from harbour.frontdoor.models import Referral
 from tests import factories
@@ -113,8 +112,8 @@ def test_the_honeypot_and_too_fast_sending_store_nothing_and_say_so_neutrally(pu
     assert Referral.objects.count() == 0
 
 
-def test_sending_is_rate_limited_by_address(public, monkeypatch):
-    monkeypatch.setattr(views, "PUBLIC_PER_ADDRESS_PER_HOUR", 2)
+def test_sending_is_rate_limited_by_address(public, settings):
+    settings.HARBOUR_PUBLIC_CONCERNS_PER_ADDRESS_PER_HOUR = 2
     assert public.post(FORM, concern()).status_code == 302
     assert public.post(FORM, concern()).status_code == 302
     limited = public.post(FORM, concern())
@@ -126,8 +125,8 @@ def test_sending_is_rate_limited_by_address(public, monkeypatch):
     assert Client(REMOTE_ADDR="203.0.113.9").post(FORM, concern()).status_code == 302
 
 
-def test_there_is_a_cap_for_everyone_together(public, monkeypatch):
-    monkeypatch.setattr(views, "PUBLIC_PER_HOUR", 2)
+def test_there_is_a_cap_for_everyone_together(public, settings):
+    settings.HARBOUR_PUBLIC_CONCERNS_PER_HOUR = 2
     for address in ("203.0.113.1", "203.0.113.2"):
         assert Client(REMOTE_ADDR=address).post(FORM, concern()).status_code == 302
     assert Client(REMOTE_ADDR="203.0.113.3").post(FORM, concern()).status_code == 429

@@ -59,6 +59,23 @@ def test_new_child_is_recorded_through_people_services(world):
     assert AuditEvent.objects.filter(action="person.created", person_id=person.pk).count() == 1
 
 
+def test_chosen_match_keeps_the_score_worked_out_on_the_server(world):
+    referrer = world.users["practitioner"]
+    person = world.outside  # Tyler Murray, IP24 2AB
+    typed = SubjectInput(
+        person_id=person.pk, first_name="Tyler", last_name="Murray", postcode="IP24 2AB", matched_score=0.01
+    )
+    agrees = submit(referrer, referral_input(subjects=[typed])).subjects.get()
+    assert agrees.matched_score is not None
+    assert agrees.matched_score > 0.5
+    differs = SubjectInput(person_id=person.pk, first_name="Zara", last_name="Okafor", postcode="NR30 1AA")
+    other = submit(referrer, referral_input(subjects=[differs])).subjects.get()
+    assert other.matched_score is not None
+    assert other.matched_score < agrees.matched_score
+    chosen_only = submit(referrer, about(person)).subjects.get()
+    assert chosen_only.matched_score is None  # nothing typed: nothing to compare
+
+
 def test_name_only_subject_links_without_giving_access(world):
     referrer = world.users["practitioner"]
     referral = submit(referrer, about(world.outside))

@@ -42,8 +42,8 @@ from harbour.frontdoor.models import (
     ReferralSubject,
     Urgency,
 )
+from harbour.people import matching, validation
 from harbour.people import services as people_services
-from harbour.people import validation
 from harbour.people.models import Gender, Person, School
 
 MAX_TEXT = 10_000  # long free text: what happened, the young person's words, rationale
@@ -373,12 +373,29 @@ def _add_contexts(referral: Referral, contexts: list[tuple[ContextInput, Context
     )
 
 
+def _match_score(data: SubjectInput, person: Person) -> float | None:
+    """The score the matcher gives the chosen person for what the referrer typed, worked out here
+    rather than trusted from the page; None when nothing was typed to compare."""
+    query = matching.MatchQuery(
+        first_name=data.first_name,
+        last_name=data.last_name,
+        date_of_birth=data.date_of_birth,
+        postcode=data.postcode,
+        nhs_number=data.nhs_number,
+        upn=data.upn,
+        gender=data.gender,
+    )
+    if query.is_empty():
+        return data.matched_score
+    return matching.score(query, person, matching.NameVariants.from_db()).probability
+
+
 def _link_subject(actor: Any, referral: Referral, resolved: _ResolvedSubject, prefix: str) -> ReferralSubject:
     person = resolved.person or _create_subject_person(actor, resolved, prefix)
     subject = ReferralSubject.objects.create(
         referral=referral,
         person=person,
-        matched_score=resolved.data.matched_score if resolved.person is not None else None,
+        matched_score=_match_score(resolved.data, resolved.person) if resolved.person is not None else None,
         created_as_new=resolved.person is None,
     )
     # One event per young person, so the referral shows in each child's audit trail.

@@ -663,10 +663,9 @@ def feedback_read(request: HttpRequest, feedback_id: UUID) -> HttpResponse:
 
 # --- the public concern form -------------------------------------------------------------------------------
 
-# Limits on the public form. Sent concerns per client address per hour, and for everyone together
-# per hour (a flood from many addresses still cannot bury the front door).
-PUBLIC_PER_ADDRESS_PER_HOUR = 5
-PUBLIC_PER_HOUR = 200
+# Limits on the public form (settings HARBOUR_PUBLIC_CONCERNS_PER_ADDRESS_PER_HOUR and
+# HARBOUR_PUBLIC_CONCERNS_PER_HOUR): sent concerns per client address per hour, and for everyone
+# together per hour (a flood from many addresses still cannot bury the front door).
 # A person takes longer than this to read the form and write a concern; a robot does not.
 PUBLIC_MIN_SECONDS = 5
 # A form left open longer than this is shown again with a fresh timestamp.
@@ -685,8 +684,8 @@ def _over_limit(address: str) -> bool:
     hour = timezone.now().strftime("%Y%m%d%H")
     over = False
     for key, limit in (
-        (_rate_key(address), PUBLIC_PER_ADDRESS_PER_HOUR),
-        (f"frontdoor:concern:all:{hour}", PUBLIC_PER_HOUR),
+        (_rate_key(address), settings.HARBOUR_PUBLIC_CONCERNS_PER_ADDRESS_PER_HOUR),
+        (f"frontdoor:concern:all:{hour}", settings.HARBOUR_PUBLIC_CONCERNS_PER_HOUR),
     ):
         cache.add(key, 0, timeout=60 * 60)
         try:
