@@ -1,3 +1,157 @@
-from ninja import Router
+"""The assessments API: read and work on joint exploitation risk assessments, through the app's
+selectors and services (the same policy, audit and validation as the pages)."""
 
-router = Router()
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.http import Http404, HttpRequest
+from ninja import Query, Router, Status
+
+from harbour.api.auth import current_user
+from harbour.api.errors import ErrorOut
+from harbour.assessments import schemas, selectors, services
+from harbour.assessments.inputs import AgreeInput, AnswerInput
+from harbour.assessments.schemas import (
+    AgreementIn,
+    AssessmentFilters,
+    AssessmentListItem,
+    AssessmentOut,
+    AssessmentPage,
+    ContributionIn,
+    OpenIn,
+    SectionsIn,
+)
+
+router = Router(tags=["assessments"])
+
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+@router.get("/", response={200: AssessmentPage, **ERRORS}, summary="List joint exploitation risk assessments")
+def assessments_list(request: HttpRequest, filters: Query[AssessmentFilters]) -> AssessmentPage:
+    """Assessments of the young people whose records you see in full, newest first; `person_id` narrows
+    the list to one young person."""
+    actor = current_user(request)
+    queryset = selectors.assessment_list_for(actor=actor, person_id=filters.person_id)
+    count = queryset.count()
+    start = (filters.page - 1) * filters.page_size
+    rows = list(queryset[start : start + filters.page_size])
+    more = start + filters.page_size < count
+    return AssessmentPage(
+        items=[AssessmentListItem(**schemas.list_item(row)) for row in rows],
+        count=count,
+        page=filters.page,
+        page_size=filters.page_size,
+        next_page=filters.page + 1 if more else None,
+    )
+
+
+@router.get("/{assessment_id}", response={200: AssessmentOut, **ERRORS}, summary="Read an assessment")
+def assessments_get(request: HttpRequest, assessment_id: UUID) -> AssessmentOut:
+    """One assessment of a young person whose record you see in full. Health-restricted answers come
+    as `restricted: true` with no content unless you may see them."""
+    actor = current_user(request)
+    assessment = selectors.assessment_get_for(actor=actor, assessment_id=assessment_id)
+    return schemas.detail(assessment, selectors.contributions_for(actor=actor, assessment=assessment))
+
+
+def _read(actor: Any, assessment_id: UUID) -> AssessmentOut:
+    assessment = selectors.assessment_get_for(actor=actor, assessment_id=assessment_id)
+    return schemas.detail(assessment, selectors.contributions_for(actor=actor, assessment=assessment))
+
+
+@router.post(
+    "/", response={201: AssessmentOut, **ERRORS}, summary="Open a joint exploitation risk assessment"
+)
+def assessments_open(request: HttpRequest, payload: OpenIn) -> Status[AssessmentOut]:
+    """Open an assessment of a young person you see in full (`assessment.lead`); you lead it. One open
+    assessment per young person. `referral_id` records the front-door referral it comes from."""
+    actor = current_user(request)
+    assessment = services.assessment_open(
+        actor=actor,
+        person_id=payload.person_id,
+        tool_version=payload.tool_version,
+        referral_id=payload.referral_id,
+    )
+    return Status(201, _read(actor, assessment.pk))
+
+
+@router.put(
+    "/{assessment_id}/contribution",
+    response={200: AssessmentOut, 409: ErrorOut, **ERRORS},
+    summary="Save your contribution",
+)
+def assessments_contribute(
+    request: HttpRequest, assessment_id: UUID, payload: ContributionIn
+) -> AssessmentOut:
+    """Replace your answers (you must have been asked, or lead it) while the assessment is open. Send
+    the contribution's `version` as read; a stale one gets 409."""
+    actor = current_user(request)
+    assessment = selectors.assessment_get_for(actor=actor, assessment_id=assessment_id, audited=False)
+    own = selectors.own_contribution(actor=actor, assessment=assessment)
+    if own is None:
+        raise Http404
+    services.contribution_save(
+        actor=actor,
+        contribution_id=own.pk,
+        version=payload.version,
+        summary=payload.summary,
+        answers=[
+            AnswerInput(
+                indicator=a.indicator,
+                value=a.value,
+                timeframe=a.timeframe,
+                evidence=a.evidence,
+                source=a.source,
+            )
+            for a in payload.answers
+        ],
+    )
+    return _read(actor, assessment_id)
+
+
+@router.post(
+    "/{assessment_id}/sections",
+    response={200: AssessmentOut, 409: ErrorOut, **ERRORS},
+    summary="Record the young person's words and the sections",
+)
+def assessments_sections(request: HttpRequest, assessment_id: UUID, payload: SectionsIn) -> AssessmentOut:
+    """The lead records the young person's own words (or why not), the extra-familial risk and the
+    protective factors at home. Send the assessment's `version`; a stale one gets 409."""
+    actor = current_user(request)
+    services.assessment_sections_save(
+        actor=actor,
+        assessment_id=assessment_id,
+        version=payload.version,
+        young_person_words=payload.young_person_words,
+        words_missing_reason=payload.words_missing_reason,
+        extra_familial_summary=payload.extra_familial_summary,
+        home_protective_factors=payload.home_protective_factors,
+    )
+    return _read(actor, assessment_id)
+
+
+@router.post(
+    "/{assessment_id}/agreement",
+    response={200: AssessmentOut, 409: ErrorOut, **ERRORS},
+    summary="Agree the level",
+)
+def assessments_agree(request: HttpRequest, assessment_id: UUID, payload: AgreementIn) -> AssessmentOut:
+    """The lead agrees the level with a rationale; a level other than the computed one needs
+    `judgement_reason`. Refused while the young person's words and the reason they are missing are
+    both empty. Send the assessment's `version`; a stale one gets 409."""
+    actor = current_user(request)
+    services.assessment_agree(
+        actor=actor,
+        assessment_id=assessment_id,
+        version=payload.version,
+        data=AgreeInput(
+            agreed_level=payload.agreed_level,
+            rationale=payload.rationale,
+            judgement_reason=payload.judgement_reason,
+            exploitation_types=list(payload.exploitation_types),
+        ),
+    )
+    return _read(actor, assessment_id)

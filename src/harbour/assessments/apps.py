@@ -5,3 +5,12 @@ class AssessmentsConfig(AppConfig):
     name = "harbour.assessments"
     label = "assessments"
     verbose_name = "Joint exploitation risk assessments"
+
+    def ready(self) -> None:
+        # The contributors' source of access (policies) and the home-page work queues (queues).
+        from harbour.assessments import (
+            policies,
+            queues,  # noqa: F401  (registers the home-page work queues)
+        )
+
+        policies.register()

@@ -1,0 +1,187 @@
+"""API shapes for joint exploitation risk assessments."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from ninja import Field, Schema
+
+from harbour.assessments.inputs import ContributionView
+from harbour.assessments.models import Assessment
+
+MAX_PAGE = 10_000
+MAX_PAGE_SIZE = 100
+
+
+class AssessmentFilters(Schema):
+    person_id: UUID | None = None
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(settings.HARBOUR_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+
+class LevelOut(Schema):
+    code: str
+    label: str
+    rank: int
+
+
+class AssessmentListItem(Schema):
+    id: UUID
+    person_id: UUID
+    status: str
+    tool_version: str
+    lead: str
+    lead_agency: str
+    opened_at: datetime.datetime
+    computed_level: LevelOut | None
+    agreed_level: LevelOut | None
+    agreed_at: datetime.datetime | None
+    next_review_on: datetime.date | None
+    version: int
+
+
+class AnswerOut(Schema):
+    restricted: bool
+    indicator: str
+    indicator_label: str
+    value: str
+    timeframe: str
+    evidence: str
+    source: str
+
+
+class ContributionOut(Schema):
+    id: UUID
+    author: str
+    agency: str
+    status: str
+    summary: str
+    submitted_at: datetime.datetime | None
+    answers: list[AnswerOut]
+
+
+class AssessmentOut(AssessmentListItem):
+    computed_points: Decimal | None
+    judgement: str
+    judgement_reason: str
+    rationale: str
+    exploitation_types: list[str]
+    young_person_words: str
+    words_missing_reason: str
+    extra_familial_summary: str
+    home_protective_factors: str
+    opened_from_referral: UUID | None
+    contributions: list[ContributionOut]
+
+
+class AssessmentPage(Schema):
+    items: list[AssessmentListItem]
+    count: int
+    page: int
+    page_size: int
+    next_page: int | None = None
+
+
+def _level(level: Any) -> LevelOut | None:
+    return LevelOut(code=level.code, label=level.label, rank=level.rank) if level is not None else None
+
+
+def list_item(assessment: Assessment) -> dict[str, Any]:
+    return {
+        "id": assessment.pk,
+        "person_id": assessment.person_id,
+        "status": assessment.status,
+        "tool_version": assessment.tool_version.code,
+        "lead": str(assessment.lead),
+        "lead_agency": assessment.lead_agency.name,
+        "opened_at": assessment.opened_at,
+        "computed_level": _level(assessment.computed_level),
+        "agreed_level": _level(assessment.agreed_level),
+        "agreed_at": assessment.agreed_at,
+        "next_review_on": assessment.next_review_on,
+        "version": assessment.version,
+    }
+
+
+def detail(assessment: Assessment, contributions: list[ContributionView]) -> AssessmentOut:
+    return AssessmentOut(
+        **list_item(assessment),
+        computed_points=assessment.computed_points,
+        judgement=assessment.judgement,
+        judgement_reason=assessment.judgement_reason,
+        rationale=assessment.rationale,
+        exploitation_types=sorted(t.code for t in assessment.exploitation_types.all()),
+        young_person_words=assessment.young_person_words,
+        words_missing_reason=assessment.words_missing_reason,
+        extra_familial_summary=assessment.extra_familial_summary,
+        home_protective_factors=assessment.home_protective_factors,
+        opened_from_referral=assessment.opened_from_id,
+        contributions=[
+            ContributionOut(
+                id=c.contribution_id,
+                author=c.author_name,
+                agency=c.agency_name,
+                status=c.status,
+                summary=c.summary,
+                submitted_at=c.submitted_at,
+                answers=[
+                    AnswerOut(
+                        restricted=a.restricted,
+                        indicator=a.indicator_code,
+                        indicator_label=a.indicator_label,
+                        value=a.value,
+                        timeframe=a.timeframe,
+                        evidence=a.evidence,
+                        source=a.source,
+                    )
+                    for a in c.answers
+                ],
+            )
+            for c in contributions
+        ],
+    )
+
+
+# --- input -----------------------------------------------------------------------------------------
+
+MAX_TEXT = 10_000
+
+
+class OpenIn(Schema):
+    person_id: UUID
+    tool_version: str = Field(..., max_length=60)
+    referral_id: UUID | None = None
+
+
+class AnswerIn(Schema):
+    indicator: str = Field(..., max_length=60)
+    value: str = Field(..., max_length=12)
+    timeframe: str = Field("current", max_length=12)
+    evidence: str = Field("", max_length=MAX_TEXT)
+    source: str = Field("", max_length=300)
+
+
+class ContributionIn(Schema):
+    version: int = Field(..., ge=1)
+    summary: str = Field("", max_length=MAX_TEXT)
+    answers: list[AnswerIn] = Field(default_factory=list, max_length=200)
+
+
+class SectionsIn(Schema):
+    version: int = Field(..., ge=1)
+    young_person_words: str = Field("", max_length=MAX_TEXT)
+    words_missing_reason: str = Field("", max_length=MAX_TEXT)
+    extra_familial_summary: str = Field("", max_length=MAX_TEXT)
+    home_protective_factors: str = Field("", max_length=MAX_TEXT)
+
+
+class AgreementIn(Schema):
+    version: int = Field(..., ge=1)
+    agreed_level: str = Field(..., max_length=60)
+    rationale: str = Field(..., max_length=MAX_TEXT)
+    judgement_reason: str = Field("", max_length=MAX_TEXT)
+    exploitation_types: list[str] = Field(default_factory=list, max_length=20)
