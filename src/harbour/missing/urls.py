@@ -1,5 +1,25 @@
-from django.urls import URLPattern
+"""Missing pages under /missing/. Paths carry record ids only: never a name or other personal detail."""
+
+from django.urls import path
+
+from harbour.missing import views
 
 app_name = "missing"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("people/<uuid:person_id>/", views.person, name="person"),
+    path("people/<uuid:person_id>/episodes/new/", views.episode_new, name="episode_new"),
+    path("people/<uuid:person_id>/profile/", views.profile_edit, name="profile"),
+    path("people/<uuid:person_id>/profile.pdf", views.profile_pdf, name="profile_pdf"),
+    path("episodes/<uuid:episode_id>/", views.episode, name="episode"),
+    path("episodes/<uuid:episode_id>/return/", views.episode_return, name="episode_return"),
+    path("episodes/<uuid:episode_id>/grade/", views.episode_regrade, name="episode_regrade"),
+    path("interviews/<uuid:interview_id>/", views.interview, name="interview"),
+    path("interviews/<uuid:interview_id>/interviewer/", views.interview_assign, name="interview_assign"),
+    path("interviews/<uuid:interview_id>/offer/", views.interview_offer, name="interview_offer"),
+    path("interviews/<uuid:interview_id>/declined/", views.interview_decline, name="interview_decline"),
+    path("interviews/<uuid:interview_id>/record/", views.interview_complete, name="interview_complete"),
+    path("notices/<uuid:notice_id>/read/", views.notice_read, name="notice_read"),
+    path("police-log/review/", views.unmatched, name="unmatched"),
+    path("police-log/review/<uuid:row_id>/link/", views.unmatched_link, name="unmatched_link"),
+]

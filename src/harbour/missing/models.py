@@ -1,0 +1,338 @@
+"""Missing from home or care: episodes, return home interviews, triggers and the Philomena profile.
+
+Times are stored in UTC and shown in Europe/London. The return home interview's clock counts clock
+hours of elapsed time from the return (``due_at = returned_at + HARBOUR_RHI_HOURS``), so it is computed
+in UTC and is the same length across a change of the clocks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from harbour.core.models import BaseModel, ReferenceData
+
+
+class EpisodeKind(ReferenceData):
+    """Missing (whereabouts not known), or away without authorisation (known but not where expected)."""
+
+    ssda903_code = models.CharField(max_length=2, blank=True, help_text="M or A in the SSDA903 return.")
+
+    class Meta(ReferenceData.Meta):
+        verbose_name = "episode kind"
+
+
+class MissingSetting(ReferenceData):
+    """Where the young person went missing from: home, care, or another setting."""
+
+    in_care = models.BooleanField(default=False, help_text="A looked-after child's placement.")
+
+    class Meta(ReferenceData.Meta):
+        verbose_name = "missing-from setting"
+
+
+class PoliceRiskGrade(ReferenceData):
+    """The police risk grade of a missing report (no apparent risk, low, medium, high)."""
+
+    rank = models.PositiveSmallIntegerField(default=0, help_text="Higher is more serious.")
+
+    class Meta(ReferenceData.Meta):
+        verbose_name = "police risk grade"
+
+
+class FoundBy(ReferenceData):
+    class Meta(ReferenceData.Meta):
+        verbose_name = "found by"
+        verbose_name_plural = "found by"
+
+
+class ReturnMethod(ReferenceData):
+    class Meta(ReferenceData.Meta):
+        verbose_name = "return method"
+
+
+class PushPullFactor(ReferenceData):
+    class Direction(models.TextChoices):
+        PUSH = "push", "Push factor (away from home or placement)"
+        PULL = "pull", "Pull factor (towards somewhere or someone)"
+
+    direction = models.CharField(max_length=4, choices=Direction.choices)
+
+    class Meta(ReferenceData.Meta):
+        verbose_name = "push or pull factor"
+
+
+class DeclineReason(ReferenceData):
+    class Meta(ReferenceData.Meta):
+        verbose_name = "decline reason"
+
+
+class MissingTrigger(ReferenceData):
+    """A rule that prompts action, for example three episodes in 30 days prompts a strategy discussion.
+
+    ``rule`` holds ``kind`` and its parameters: ``episodes_in_window`` (count, days, action),
+    ``first_episode_in_care`` (notify) or ``out_of_area`` (notify). See docs/missing.md.
+    """
+
+    rule = models.JSONField(default=dict)
+
+    class Meta(ReferenceData.Meta):
+        verbose_name = "missing trigger"
+
+
+class MissingEpisode(BaseModel):
+    """One time a young person was missing or away without authorisation."""
+
+    class Source(models.TextChoices):
+        STAFF = "staff", "Recorded by staff"
+        IMPORT = "import", "Police missing-persons log"
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="missing_episodes")
+    kind = models.ForeignKey(EpisodeKind, on_delete=models.PROTECT, related_name="+")
+    setting = models.ForeignKey(MissingSetting, on_delete=models.PROTECT, related_name="+")
+    placement_name = models.CharField(max_length=200, blank=True)
+    placement_agency = models.ForeignKey(
+        "accounts.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The placement provider, when it is an agency known to Harbour.",
+    )
+    out_of_area = models.BooleanField(default=False, help_text="Placed here by another local authority.")
+    placing_authority = models.CharField(max_length=200, blank=True)
+    placing_authority_email = models.EmailField(blank=True)
+    reported_by = models.CharField(max_length=200, blank=True)
+    reported_at = models.DateTimeField(null=True, blank=True)
+    police_reference = models.CharField(max_length=60, blank=True, db_index=True)
+    risk_grade = models.ForeignKey(
+        PoliceRiskGrade, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(db_index=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    found_place = models.CharField(max_length=200, blank=True)
+    found_town = models.ForeignKey("core.Town", on_delete=models.PROTECT, null=True, blank=True)
+    found_postcode = models.CharField(max_length=10, blank=True)
+    found_by = models.ForeignKey(FoundBy, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    return_method = models.ForeignKey(
+        ReturnMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    associated_people = models.TextField(blank=True)
+    associated_places = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.STAFF)
+    import_key = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["import_key"], condition=~Q(import_key=""), name="missing_episode_import_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "started_at"], name="missing_episode_person")]
+
+    def __str__(self) -> str:
+        return f"Missing episode {self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+
+class RiskGradeChange(BaseModel):
+    """A police risk grade given to an episode: the first grade, then each re-grade."""
+
+    episode = models.ForeignKey(MissingEpisode, on_delete=models.CASCADE, related_name="grade_changes")
+    grade = models.ForeignKey(PoliceRiskGrade, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField()
+    reason = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["changed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.grade} at {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class ReturnInterview(BaseModel):
+    """The independent return home interview offered after an episode ends."""
+
+    OPEN_STATUSES = ("to-offer", "offered", "accepted")
+
+    class Status(models.TextChoices):
+        TO_OFFER = "to-offer", "To offer"
+        OFFERED = "offered", "Offered, no answer yet"
+        ACCEPTED = "accepted", "Accepted, not yet held"
+        DECLINED = "declined", "Declined"
+        COMPLETED = "completed", "Completed"
+
+    episode = models.OneToOneField(MissingEpisode, on_delete=models.CASCADE, related_name="interview")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="return_interviews")
+    returned_at = models.DateTimeField()
+    due_at = models.DateTimeField(db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.TO_OFFER, db_index=True)
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    interviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    offered_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.ForeignKey(
+        DeclineReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    carers_said = models.TextField(blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    where_been = models.TextField(blank=True)
+    who_with = models.TextField(blank=True)
+    how_travelled = models.TextField(blank=True)
+    factors = models.ManyToManyField(PushPullFactor, blank=True, related_name="+")
+    harm = models.TextField(blank=True)
+    young_person_words = models.TextField(blank=True)
+    actions = models.TextField(blank=True)
+    police_information = models.TextField(blank=True)
+    indicator_codes = models.JSONField(default=list, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    breach_reported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at"]
+
+    def __str__(self) -> str:
+        return f"Return home interview {self.pk}"
+
+    @property
+    def resolved_at(self) -> datetime | None:
+        """When the interview was held, or declined with a reason: what stops the clock."""
+        return self.completed_at or self.declined_at
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.status in {self.Status.COMPLETED, self.Status.DECLINED}
+
+
+class TriggerFiring(BaseModel):
+    """A trigger that fired for a young person. Unique per (trigger, person, condition): once each."""
+
+    trigger = models.ForeignKey(MissingTrigger, on_delete=models.PROTECT, related_name="firings")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="missing_triggers")
+    condition_key = models.CharField(max_length=200)
+    episode = models.ForeignKey(
+        MissingEpisode, on_delete=models.SET_NULL, null=True, blank=True, related_name="firings"
+    )
+    fired_at = models.DateTimeField()
+    action = models.CharField(max_length=60, blank=True)
+    emailed_to = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        ordering = ["-fired_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trigger", "person", "condition_key"], name="missing_trigger_once_per_condition"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trigger} fired {self.fired_at:%Y-%m-%d}"
+
+
+class MissingNotice(BaseModel):
+    """Something a member of staff is told in the app (and by email): a trigger or a 72-hour breach."""
+
+    class Kind(models.TextChoices):
+        TRIGGER = "trigger", "Trigger fired"
+        BREACH = "breach", "Return home interview past 72 hours"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="missing_notices"
+    )
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    firing = models.ForeignKey(
+        TriggerFiring, on_delete=models.CASCADE, null=True, blank=True, related_name="notices"
+    )
+    interview = models.ForeignKey(
+        ReturnInterview, on_delete=models.CASCADE, null=True, blank=True, related_name="notices"
+    )
+    summary = models.CharField(max_length=300)
+    sent_at = models.DateTimeField()
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="missing_notice_inbox")]
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+class MissingProfile(BaseModel):
+    """A Philomena Protocol profile, kept in advance for a young person at risk of going missing."""
+
+    person = models.OneToOneField("people.Person", on_delete=models.CASCADE, related_name="missing_profile")
+    description = models.TextField(blank=True, help_text="Height, build, hair, distinguishing features.")
+    associates = models.TextField(blank=True)
+    places = models.TextField(blank=True, help_text="Addresses and places frequented.")
+    phones_social = models.TextField(blank=True, help_text="Phone numbers and social media accounts.")
+    health = models.TextField(blank=True, help_text="Medical needs and medication.")
+    money_transport = models.TextField(blank=True, help_text="Bank cards, travel passes, usual transport.")
+    vulnerabilities = models.TextField(blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Missing profile {self.pk}"
+
+
+class PoliceLogImport(BaseModel):
+    """One run of ``harbour missing_import``: what the file held and what became of each row."""
+
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    loaded = models.PositiveIntegerField(default=0)
+    unmatched = models.PositiveIntegerField(default=0)
+    already_loaded = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class UnmatchedLogRow(BaseModel):
+    """A police log row that could not be linked to one young person with confidence: kept for review."""
+
+    log_import = models.ForeignKey(PoliceLogImport, on_delete=models.CASCADE, related_name="unmatched_rows")
+    line_number = models.PositiveIntegerField()
+    import_key = models.CharField(max_length=64, unique=True)
+    data = models.JSONField(default=dict)
+    best_score = models.FloatField(null=True, blank=True)
+    best_person = models.ForeignKey(
+        "people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["log_import", "line_number"]
+
+    def __str__(self) -> str:
+        return f"Line {self.line_number} of {self.log_import_id}"

@@ -1,0 +1,133 @@
+"""What the missing API accepts and returns. Times are ISO 8601 with a time zone offset (UTC stored)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from django.conf import settings
+from ninja import Field, Schema
+from pydantic import AwareDatetime, StringConstraints
+
+from harbour.missing.inputs import EpisodeInput
+from harbour.missing.models import MissingEpisode
+from harbour.people.schemas import MAX_PAGE, MAX_PAGE_SIZE, Code, Email, StrictInput, Text60, Text200
+
+LongText = Annotated[str, StringConstraints(max_length=10_000)]
+
+
+class EpisodeIn(StrictInput):
+    kind: Code = Field(..., description="An episode kind code: `missing` or `absent`.")
+    setting: Code = Field(..., description="Where they went missing from: `home`, `care` or `other`.")
+    started_at: AwareDatetime = Field(..., description="When they went missing, with a time zone offset.")
+    reported_at: AwareDatetime | None = None
+    reported_by: Text200 = ""
+    police_reference: Text60 = ""
+    risk_grade: Code = Field("", description="A police risk grade code, e.g. `medium`.")
+    placement_name: Text200 = ""
+    placement_agency_id: UUID | None = None
+    out_of_area: bool = False
+    placing_authority: Text200 = ""
+    placing_authority_email: Email | None = None
+    associated_people: LongText = ""
+    associated_places: LongText = ""
+
+    def to_input(self) -> EpisodeInput:
+        data = self.dict()
+        data["placing_authority_email"] = data["placing_authority_email"] or ""
+        return EpisodeInput(**data)
+
+
+class EpisodeFilters(StrictInput):
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(settings.HARBOUR_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+
+class InterviewOut(Schema):
+    id: UUID
+    status: str
+    returned_at: datetime
+    due_at: datetime
+    offered_at: datetime | None
+    completed_at: datetime | None
+    declined_at: datetime | None
+    within_72_hours: bool | None = Field(
+        None, description="Whether it was completed or declined by its due time; null while open."
+    )
+
+
+class EpisodeOut(Schema):
+    id: UUID
+    version: int
+    person_id: UUID
+    kind: str
+    setting: str
+    started_at: datetime
+    ended_at: datetime | None
+    reported_at: datetime | None
+    reported_by: str
+    police_reference: str
+    risk_grade: str | None
+    placement_name: str
+    out_of_area: bool
+    placing_authority: str
+    found_place: str
+    found_town: str | None
+    found_postcode: str
+    found_by: str | None
+    return_method: str | None
+    associated_people: str
+    associated_places: str
+    source: str
+    interview: InterviewOut | None
+
+
+class EpisodePage(Schema):
+    items: list[EpisodeOut]
+    count: int
+    page: int
+    page_size: int
+    next_page: int | None
+
+
+def episode_out(episode: MissingEpisode) -> EpisodeOut:
+    interview = getattr(episode, "interview", None) if episode.ended_at else None
+    interview_out = None
+    if interview is not None:
+        resolved = interview.resolved_at
+        interview_out = InterviewOut(
+            id=interview.pk,
+            status=interview.status,
+            returned_at=interview.returned_at,
+            due_at=interview.due_at,
+            offered_at=interview.offered_at,
+            completed_at=interview.completed_at,
+            declined_at=interview.declined_at,
+            within_72_hours=None if resolved is None else resolved <= interview.due_at,
+        )
+    return EpisodeOut(
+        id=episode.pk,
+        version=episode.version,
+        person_id=episode.person_id,
+        kind=episode.kind.code,
+        setting=episode.setting.code,
+        started_at=episode.started_at,
+        ended_at=episode.ended_at,
+        reported_at=episode.reported_at,
+        reported_by=episode.reported_by,
+        police_reference=episode.police_reference,
+        risk_grade=episode.risk_grade.code if episode.risk_grade else None,
+        placement_name=episode.placement_name,
+        out_of_area=episode.out_of_area,
+        placing_authority=episode.placing_authority,
+        found_place=episode.found_place,
+        found_town=episode.found_town.name if episode.found_town else None,
+        found_postcode=episode.found_postcode,
+        found_by=episode.found_by.code if episode.found_by else None,
+        return_method=episode.return_method.code if episode.return_method else None,
+        associated_people=episode.associated_people,
+        associated_places=episode.associated_places,
+        source=episode.source,
+        interview=interview_out,
+    )

@@ -1,0 +1,183 @@
+"""Reads of missing episodes, interviews and profiles, through the young person's access rules.
+
+Whoever sees the young person in full sees their missing history; anyone else who may know of them sees
+their name only. One episode, interview or profile is 404 alike when missing or not visible. Each read
+writes one audit event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from harbour.access import policies as access
+from harbour.audit import services as audit
+from harbour.missing import policies
+from harbour.missing.models import (
+    MissingEpisode,
+    MissingNotice,
+    MissingProfile,
+    ReturnInterview,
+    TriggerFiring,
+)
+from harbour.people import selectors as people_selectors
+from harbour.people.selectors import PersonView
+
+
+@dataclass(frozen=True)
+class MissingHistory:
+    """A young person's missing history as this actor may see it (empty lists when name-only)."""
+
+    view: PersonView
+    episodes: list[MissingEpisode]
+    firings: list[TriggerFiring]
+    profile: MissingProfile | None
+    can_record: bool
+
+    @property
+    def is_full(self) -> bool:
+        return self.view.is_full
+
+
+def _episodes() -> QuerySet[MissingEpisode]:
+    return MissingEpisode.objects.select_related(
+        "person",
+        "kind",
+        "setting",
+        "risk_grade",
+        "found_by",
+        "found_town",
+        "return_method",
+        "placement_agency",
+        "interview",
+        "interview__interviewer",
+        "interview__team",
+    )
+
+
+def history_for(*, actor: Any, person_id: UUID) -> MissingHistory:
+    """The young person's episodes, triggers and profile; name-only outside the network."""
+    view = people_selectors.person_get_for(actor=actor, person_id=person_id, purpose="missing")
+    if not view.is_full:
+        return MissingHistory(view=view, episodes=[], firings=[], profile=None, can_record=False)
+    person = view.person
+    return MissingHistory(
+        view=view,
+        episodes=list(_episodes().filter(person=person)),
+        firings=list(TriggerFiring.objects.filter(person=person).select_related("trigger", "episode")),
+        profile=MissingProfile.objects.filter(person=person).select_related("updated_by").first(),
+        can_record=policies.can_record(actor, person),
+    )
+
+
+def episodes_for(*, actor: Any, person_id: UUID) -> list[MissingEpisode]:
+    """For the API: the episodes of a young person the actor sees in full (404 otherwise)."""
+    history = history_for(actor=actor, person_id=person_id)
+    if not history.is_full:
+        raise Http404
+    return history.episodes
+
+
+def episode_get_for(*, actor: Any, episode_id: UUID, purpose: str = "page") -> MissingEpisode:
+    episode = _episodes().filter(pk=episode_id).first()
+    if episode is None or not policies.can_view_person(actor, episode.person):
+        raise Http404
+    audit.record(
+        actor, "missing_episode.viewed", episode, person_id=episode.person_id, detail={"purpose": purpose}
+    )
+    return episode
+
+
+def interview_get_for(*, actor: Any, interview_id: UUID) -> ReturnInterview:
+    interview = (
+        ReturnInterview.objects.select_related(
+            "episode", "episode__kind", "episode__setting", "person", "team", "interviewer", "decline_reason"
+        )
+        .prefetch_related("factors")
+        .filter(pk=interview_id)
+        .first()
+    )
+    if interview is None or not policies.can_view_person(actor, interview.person):
+        raise Http404
+    audit.record(actor, "return_interview.viewed", interview, person_id=interview.person_id)
+    return interview
+
+
+def profile_get_for(
+    *, actor: Any, person_id: UUID, export: bool = False
+) -> tuple[Any, MissingProfile | None]:
+    """The young person and their Philomena profile (full access only). ``export``: audited as a download."""
+    person = people_selectors.person_get_full_for(
+        actor=actor, person_id=person_id, purpose="missing-profile-pdf" if export else "missing-profile"
+    )
+    profile = MissingProfile.objects.filter(person=person).select_related("updated_by").first()
+    if export:
+        if profile is None:
+            raise Http404
+        audit.record(
+            actor, "missing_profile.exported", profile, person_id=person.pk, detail={"format": "pdf"}
+        )
+    return person, profile
+
+
+@dataclass(frozen=True)
+class InterviewRow:
+    interview_id: UUID
+    person_name: str
+    due_at: datetime
+    status_label: str
+    interviewer: str
+    overdue: bool
+
+
+def _rows(queryset: QuerySet[ReturnInterview], now: datetime) -> list[InterviewRow]:
+    return [
+        InterviewRow(
+            interview_id=i.pk,
+            person_name=i.person.full_name,
+            due_at=i.due_at,
+            status_label=i.get_status_display(),
+            interviewer=str(i.interviewer) if i.interviewer else "Not assigned",
+            overdue=i.due_at <= now,
+        )
+        for i in queryset.select_related("person", "interviewer").order_by("due_at", "pk")
+    ]
+
+
+OPEN = ReturnInterview.OPEN_STATUSES
+
+
+def interviews_assigned_to(*, actor: Any) -> list[InterviewRow]:
+    """Open interviews the actor is to do, soonest due first."""
+    if not access.is_staff_member(actor):
+        return []
+    rows = _rows(ReturnInterview.objects.filter(status__in=OPEN, interviewer=actor), timezone.now())
+    if rows:
+        audit.record(actor, "return_interview.queue_viewed", detail={"queue": "assigned", "shown": len(rows)})
+    return rows
+
+
+def interviews_for_managed_teams(*, actor: Any) -> list[InterviewRow]:
+    """Open interviews of the teams the actor manages, soonest due first."""
+    managed = policies.managed_team_ids(actor)
+    if not managed:
+        return []
+    rows = _rows(ReturnInterview.objects.filter(status__in=OPEN, team_id__in=managed), timezone.now())
+    if rows:
+        audit.record(actor, "return_interview.queue_viewed", detail={"queue": "team", "shown": len(rows)})
+    return rows
+
+
+def notices_unread_for(*, actor: Any) -> list[MissingNotice]:
+    """The actor's own unread notices (triggers fired, 72-hour breaches), newest first."""
+    if not access.is_staff_member(actor):
+        return []
+    return list(
+        MissingNotice.objects.filter(recipient=actor, read_at__isnull=True).select_related("person")[:200]
+    )

@@ -1,0 +1,558 @@
+"""Missing pages: a young person's missing history, recording an episode and the return, the return home
+interview, and the Philomena profile with its one-page PDF.
+
+Reads go through ``harbour.missing.selectors`` (policy and audit), writes through
+``harbour.missing.services``. URLs carry record ids only; flash messages never name a person.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from harbour.access import policies as access
+from harbour.accounts.models import User
+from harbour.audit import services as audit
+from harbour.core.errors import ConflictError
+from harbour.missing import imports, offers, policies, selectors, services
+from harbour.missing.forms import (
+    AssignForm,
+    DeclineForm,
+    EpisodeForm,
+    InterviewForm,
+    OfferForm,
+    ProfileForm,
+    RegradeForm,
+    ReturnForm,
+)
+from harbour.missing.inputs import EpisodeInput, InterviewInput, ProfileInput, ReturnInput
+from harbour.missing.models import MissingEpisode, MissingNotice, ReturnInterview
+
+GET_POST = ["GET", "POST"]
+# A Philomena profile not updated for this long is flagged for a check that it is still right.
+PROFILE_REVIEW_DAYS = 90
+CONFLICT = (
+    "Someone else saved this record after you opened it. Nothing you sent has been saved: check the page "
+    "as it is now, then make your change again."
+)
+
+
+def _apply_errors(form: Form, error: ValidationError, names: dict[str, str] | None = None) -> None:
+    """Put a service's field-keyed errors on the form's fields (or the form, for unknown names)."""
+    names = names or {}
+    for field, messages_ in error.message_dict.items():
+        target = names.get(field, field)
+        if target in form.fields:
+            form.add_error(target, messages_)
+        else:
+            form.add_error(None, messages_)
+
+
+# --- a young person's missing history -----------------------------------------------------------------
+
+
+@login_required
+@never_cache
+def person(request: HttpRequest, person_id: UUID) -> HttpResponse:
+    history = selectors.history_for(actor=request.user, person_id=person_id)
+    notices = []
+    if history.is_full:
+        notices = list(
+            MissingNotice.objects.filter(
+                recipient_id=request.user.pk, person_id=person_id, read_at__isnull=True
+            )
+        )
+    actor = request.user
+    person = history.view.person
+    full = history.is_full
+    context = {
+        "history": history,
+        "person": person,
+        "notices": notices,
+        "profile_stale": history.profile is not None
+        and history.profile.updated_at < timezone.now() - timedelta(days=PROFILE_REVIEW_DAYS),
+        # What people/_header.html needs (the record's tabs, "Why can I see this?").
+        "is_full": full,
+        "tab": "missing",
+        "reasons": history.view.reasons,
+        "can_edit": full and access.can(actor, "person.edit", person),
+        "can_give_access": full and access.can(actor, "grant.give", person),
+        "can_see_audit": access.can(actor, "audit.view_person", person),
+    }
+    return render(request, "missing/person.html", context)
+
+
+def _person_for_recording(request: HttpRequest, person_id: UUID) -> Any:
+    history = selectors.history_for(actor=request.user, person_id=person_id)
+    if not history.is_full:
+        raise Http404
+    if not history.can_record:
+        raise PermissionDenied
+    return history.view.person
+
+
+@login_required
+@never_cache
+@require_http_methods(GET_POST)
+def episode_new(request: HttpRequest, person_id: UUID) -> HttpResponse:
+    person = _person_for_recording(request, person_id)
+    form = EpisodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            episode = services.episode_record(
+                actor=request.user,
+                person=person,
+                data=EpisodeInput(
+                    kind=data["kind"].code,
+                    setting=data["setting"].code,
+                    started_at=data["started_at"],
+                    reported_at=data.get("reported_at"),
+                    reported_by=data["reported_by"],
+                    police_reference=data["police_reference"],
+                    risk_grade=data["risk_grade"].code if data["risk_grade"] else "",
+                    placement_name=data["placement_name"],
+                    out_of_area=data["out_of_area"],
+                    placing_authority=data["placing_authority"],
+                    placing_authority_email=data["placing_authority_email"],
+                    associated_people=data["associated_people"],
+                    associated_places=data["associated_places"],
+                ),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error, {"started_at": "started_at_date", "reported_at": "reported_at_date"})
+        else:
+            messages.success(request, "Missing episode recorded.")
+            return redirect("missing:episode", episode.pk)
+    status = 422 if form.is_bound else 200
+    return render(request, "missing/episode_form.html", {"form": form, "person": person}, status=status)
+
+
+# --- one episode ----------------------------------------------------------------------------------------
+
+
+def _episode_page(
+    request: HttpRequest, episode: MissingEpisode, *, status: int = 200, **forms: Any
+) -> HttpResponse:
+    can_record = policies.can_record(request.user, episode.person)
+    context: dict[str, Any] = {
+        "episode": episode,
+        "person": episode.person,
+        "can_record": can_record,
+        "grades": list(episode.grade_changes.select_related("grade", "recorded_by")),
+        "interview": getattr(episode, "interview", None),
+        "return_form": forms.get("return_form") or ReturnForm(initial={"version": episode.version}),
+        "regrade_form": forms.get("regrade_form") or RegradeForm(initial={"version": episode.version}),
+    }
+    return render(request, "missing/episode.html", context, status=status)
+
+
+@login_required
+@never_cache
+def episode(request: HttpRequest, episode_id: UUID) -> HttpResponse:
+    return _episode_page(request, selectors.episode_get_for(actor=request.user, episode_id=episode_id))
+
+
+@login_required
+@require_POST
+def episode_return(request: HttpRequest, episode_id: UUID) -> HttpResponse:
+    episode = selectors.episode_get_for(actor=request.user, episode_id=episode_id, purpose="return")
+    if not policies.can_record(request.user, episode.person):
+        raise PermissionDenied
+    form = ReturnForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        team = data["interview_team"]
+        try:
+            interview = services.episode_record_return(
+                actor=request.user,
+                episode=episode,
+                version=data["version"],
+                data=ReturnInput(
+                    ended_at=data["ended_at"],
+                    found_place=data["found_place"],
+                    found_town=data["found_town"],
+                    found_postcode=data["found_postcode"],
+                    found_by=data["found_by"].code if data["found_by"] else "",
+                    return_method=data["return_method"].code if data["return_method"] else "",
+                    interview_team_id=team.pk if team else None,
+                ),
+            )
+        except ConflictError:
+            messages.error(request, CONFLICT)
+            return redirect("missing:episode", episode.pk)
+        except ValidationError as error:
+            _apply_errors(form, error, {"ended_at": "ended_at_date", "interview_team_id": "interview_team"})
+        else:
+            due = timezone.localtime(interview.due_at)
+            messages.success(
+                request, f"Return recorded. The return home interview is due by {due:%H:%M on %-d %B %Y}."
+            )
+            return redirect("missing:interview", interview.pk)
+    return _episode_page(request, episode, status=422, return_form=form)
+
+
+@login_required
+@require_POST
+def episode_regrade(request: HttpRequest, episode_id: UUID) -> HttpResponse:
+    episode = selectors.episode_get_for(actor=request.user, episode_id=episode_id, purpose="regrade")
+    if not policies.can_record(request.user, episode.person):
+        raise PermissionDenied
+    form = RegradeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.episode_regrade(
+                actor=request.user,
+                episode=episode,
+                version=form.cleaned_data["version"],
+                grade=form.cleaned_data["grade"].code,
+                reason=form.cleaned_data["reason"],
+            )
+        except ConflictError:
+            messages.error(request, CONFLICT)
+            return redirect("missing:episode", episode.pk)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Risk grade changed.")
+            return redirect("missing:episode", episode.pk)
+    return _episode_page(request, episode, status=422, regrade_form=form)
+
+
+# --- the return home interview ------------------------------------------------------------------------
+
+
+def _interviewer_candidates(interview: ReturnInterview) -> QuerySet[User]:
+    today = timezone.localdate()
+    current = Q(memberships__starts_on__lte=today) & (
+        Q(memberships__ends_on__isnull=True) | Q(memberships__ends_on__gte=today)
+    )
+    users = User.objects.filter(current, is_active=True)
+    if interview.team_id is not None:
+        users = users.filter(memberships__team_id=interview.team_id)
+    else:
+        users = users.filter(memberships__team__agency__agency_type__code="youth-services")
+    return users.distinct().order_by("display_name", "username")
+
+
+def _interview_page(
+    request: HttpRequest, interview: ReturnInterview, *, status: int = 200, **forms: Any
+) -> HttpResponse:
+    actor = request.user
+    initial = {"version": interview.version}
+    indicators = offers.indicator_choices()
+    chosen = {c.code: c for c in indicators}
+    context: dict[str, Any] = {
+        "interview": interview,
+        "episode": interview.episode,
+        "person": interview.person,
+        "now": timezone.now(),
+        "can_assign": policies.can_assign(actor, interview) and not interview.is_resolved,
+        "can_work": policies.can_work_interview(actor, interview) and not interview.is_resolved,
+        "independence_problem": policies.independence_problem(actor, interview.episode),
+        "assign_form": forms.get("assign_form")
+        or AssignForm(initial=initial, candidates=_interviewer_candidates(interview)),
+        "offer_form": forms.get("offer_form") or OfferForm(initial=initial),
+        "decline_form": forms.get("decline_form") or DeclineForm(initial=initial),
+        "interview_form": forms.get("interview_form")
+        or InterviewForm(initial=initial, indicators=indicators),
+        "indicators_chosen": [chosen[code] for code in interview.indicator_codes if code in chosen],
+        "overdue": not interview.is_resolved and interview.due_at <= timezone.now(),
+        "late": interview.resolved_at is not None and interview.resolved_at > interview.due_at,
+    }
+    return render(request, "missing/interview.html", context, status=status)
+
+
+@login_required
+@never_cache
+def interview(request: HttpRequest, interview_id: UUID) -> HttpResponse:
+    return _interview_page(
+        request, selectors.interview_get_for(actor=request.user, interview_id=interview_id)
+    )
+
+
+def _interview_for_post(request: HttpRequest, interview_id: UUID) -> ReturnInterview:
+    return selectors.interview_get_for(actor=request.user, interview_id=interview_id)
+
+
+@login_required
+@require_POST
+def interview_assign(request: HttpRequest, interview_id: UUID) -> HttpResponse:
+    interview = _interview_for_post(request, interview_id)
+    if not policies.can_assign(request.user, interview):
+        raise PermissionDenied
+    form = AssignForm(request.POST, candidates=_interviewer_candidates(interview))
+    if form.is_valid():
+        try:
+            services.interview_assign(
+                actor=request.user,
+                interview=interview,
+                version=form.cleaned_data["version"],
+                interviewer_id=form.cleaned_data["interviewer"].pk,
+            )
+        except ConflictError:
+            messages.error(request, CONFLICT)
+            return redirect("missing:interview", interview.pk)
+        except ValidationError as error:
+            _apply_errors(form, error, {"interviewer_id": "interviewer"})
+        else:
+            messages.success(request, "Interviewer assigned.")
+            return redirect("missing:interview", interview.pk)
+    return _interview_page(request, interview, status=422, assign_form=form)
+
+
+def _work(request: HttpRequest, interview_id: UUID) -> ReturnInterview:
+    interview = _interview_for_post(request, interview_id)
+    if not policies.can_work_interview(request.user, interview):
+        raise PermissionDenied
+    return interview
+
+
+@login_required
+@require_POST
+def interview_offer(request: HttpRequest, interview_id: UUID) -> HttpResponse:
+    interview = _work(request, interview_id)
+    form = OfferForm(request.POST)
+    if form.is_valid():
+        try:
+            services.interview_offer(
+                actor=request.user,
+                interview=interview,
+                version=form.cleaned_data["version"],
+                offered_at=form.cleaned_data["offered_at"],
+                accepted=form.cleaned_data["accepted"],
+            )
+        except ConflictError:
+            messages.error(request, CONFLICT)
+            return redirect("missing:interview", interview.pk)
+        except ValidationError as error:
+            _apply_errors(form, error, {"offered_at": "offered_at_date"})
+        else:
+            messages.success(request, "Offer recorded.")
+            return redirect("missing:interview", interview.pk)
+    return _interview_page(request, interview, status=422, offer_form=form)
+
+
+@login_required
+@require_POST
+def interview_decline(request: HttpRequest, interview_id: UUID) -> HttpResponse:
+    interview = _work(request, interview_id)
+    form = DeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            services.interview_decline(
+                actor=request.user,
+                interview=interview,
+                version=form.cleaned_data["version"],
+                declined_at=form.cleaned_data["declined_at"],
+                reason=form.cleaned_data["reason"].code,
+                carers_said=form.cleaned_data["carers_said"],
+            )
+        except ConflictError:
+            messages.error(request, CONFLICT)
+            return redirect("missing:interview", interview.pk)
+        except ValidationError as error:
+            _apply_errors(form, error, {"declined_at": "declined_at_date"})
+        else:
+            messages.success(request, "Recorded that the interview did not happen.")
+            return redirect("missing:interview", interview.pk)
+    return _interview_page(request, interview, status=422, decline_form=form)
+
+
+@login_required
+@require_POST
+def interview_complete(request: HttpRequest, interview_id: UUID) -> HttpResponse:
+    interview = _work(request, interview_id)
+    form = InterviewForm(request.POST, indicators=offers.indicator_choices())
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.interview_complete(
+                actor=request.user,
+                interview=interview,
+                version=data["version"],
+                data=InterviewInput(
+                    completed_at=data["completed_at"],
+                    where_been=data["where_been"],
+                    who_with=data["who_with"],
+                    how_travelled=data["how_travelled"],
+                    factors=[factor.code for factor in data["factors"]],
+                    harm=data["harm"],
+                    young_person_words=data["young_person_words"],
+                    actions=data["actions"],
+                    police_information=data["police_information"],
+                    indicator_codes=list(data.get("indicator_codes") or []),
+                ),
+            )
+        except ConflictError:
+            messages.error(request, CONFLICT)
+            return redirect("missing:interview", interview.pk)
+        except ValidationError as error:
+            _apply_errors(form, error, {"completed_at": "completed_at_date"})
+        else:
+            messages.success(request, "Return home interview recorded.")
+            return redirect("missing:interview", interview.pk)
+    return _interview_page(request, interview, status=422, interview_form=form)
+
+
+# --- the Philomena profile ------------------------------------------------------------------------------
+
+
+PROFILE_FIELDS = (
+    "description",
+    "associates",
+    "places",
+    "phones_social",
+    "health",
+    "money_transport",
+    "vulnerabilities",
+)
+
+
+@login_required
+@never_cache
+@require_http_methods(GET_POST)
+def profile_edit(request: HttpRequest, person_id: UUID) -> HttpResponse:
+    person, profile = selectors.profile_get_for(actor=request.user, person_id=person_id)
+    if not policies.can_record(request.user, person):
+        raise PermissionDenied
+    initial: dict[str, Any] = {name: getattr(profile, name) for name in PROFILE_FIELDS} if profile else {}
+    initial["version"] = profile.version if profile else None
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.profile_save(
+                actor=request.user,
+                person=person,
+                version=form.cleaned_data["version"],
+                data=ProfileInput(**{name: form.cleaned_data[name] for name in PROFILE_FIELDS}),
+            )
+        except ConflictError:
+            messages.error(request, CONFLICT)
+            return redirect("missing:profile", person.pk)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Missing profile saved.")
+            return redirect("missing:person", person.pk)
+    status = 422 if form.is_bound else 200
+    return render(
+        request,
+        "missing/profile_form.html",
+        {"form": form, "person": person, "profile": profile},
+        status=status,
+    )
+
+
+# Each profile box on the one-page PDF holds at most this much; the rest is in Harbour.
+PDF_LINES = 5
+PDF_CHARS = 320
+PDF_MORE = " [continues in Harbour]"
+
+
+def clip(text: str, *, lines: int = PDF_LINES, chars: int = PDF_CHARS) -> str:
+    """Text cut to fit a box on the one-page PDF, saying so when it was cut."""
+    kept = text.strip().splitlines()
+    cut = len(kept) > lines
+    short = "\n".join(kept[:lines])
+    if len(short) > chars:
+        short, cut = short[:chars].rsplit(" ", 1)[0], True
+    return short + PDF_MORE if cut else short
+
+
+def _profile_context(person: Any, profile: Any) -> dict[str, Any]:
+    from harbour.missing.models import MissingEpisode
+
+    episodes = list(
+        MissingEpisode.objects.filter(person=person).select_related("kind", "setting", "found_town")[:5]
+    )
+    return {
+        "person": person,
+        "profile": profile,
+        "boxes": {name: clip(getattr(profile, name)) for name in PROFILE_FIELDS} if profile else {},
+        "episodes": episodes,
+        "episode_count": MissingEpisode.objects.filter(person=person).count(),
+        "printed_at": timezone.localtime(),
+        "addresses": list(person.addresses.filter(ends_on__isnull=True).select_related("town")[:1]),
+    }
+
+
+def profile_document(person: Any, profile: Any) -> Any:
+    """The laid-out profile (a WeasyPrint document): one A4 page, long text cut to fit its box."""
+    import weasyprint
+
+    html = render_to_string("missing/profile_pdf.html", _profile_context(person, profile))
+    return weasyprint.HTML(string=html).render(pdf_variant="pdf/ua-1", pdf_tags=True)
+
+
+@login_required
+@never_cache
+def profile_pdf(request: HttpRequest, person_id: UUID) -> HttpResponse:
+    """The one-page Philomena profile as a PDF for police. The download is audited."""
+    person, profile = selectors.profile_get_for(actor=request.user, person_id=person_id, export=True)
+    pdf = profile_document(person, profile).write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="missing-profile-{person.pk}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def notice_read(request: HttpRequest, notice_id: UUID) -> HttpResponse:
+    services.notice_mark_read(actor=request.user, notice_id=notice_id)
+    notice = MissingNotice.objects.filter(pk=notice_id, recipient_id=request.user.pk).first()
+    messages.success(request, "Marked as read.")
+    if notice is not None and access.can_see_full(request.user, notice.person):
+        return redirect("missing:person", notice.person_id)
+    return redirect("ui:home")
+
+
+# --- police log rows to review ------------------------------------------------------------------------
+
+
+@login_required
+@never_cache
+def unmatched(request: HttpRequest) -> HttpResponse:
+    """Police log rows that could not be linked with confidence, for the front door to review."""
+    if not policies.can_import(request.user):
+        raise PermissionDenied
+    paginator = Paginator(imports.unmatched_rows_for(actor=request.user), settings.HARBOUR_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    audit.record(
+        request.user, "police_log.review_viewed", detail={"page": page.number, "shown": len(page.object_list)}
+    )
+    return render(request, "missing/unmatched.html", {"page": page})
+
+
+@login_required
+@require_POST
+def unmatched_link(request: HttpRequest, row_id: UUID) -> HttpResponse:
+    if not policies.can_import(request.user):
+        raise PermissionDenied
+    try:
+        episode = imports.unmatched_row_link(
+            actor=request.user, row_id=row_id, person_id=request.POST.get("person_id") or None
+        )
+    except ValidationError as error:
+        rows = imports.unmatched_rows_for(actor=request.user)
+        page = Paginator(rows, settings.HARBOUR_PAGE_SIZE).get_page(1)
+        context = {"page": page, "problem": " ".join(error.messages)}
+        return render(request, "missing/unmatched.html", context, status=422)
+    messages.success(request, "Linked: the episode is on the young person's record.")
+    return redirect("missing:episode", episode.pk)

@@ -1,0 +1,133 @@
+"""A youth worker records a return home interview end to end, and the exploitation indicator they tick
+appears as offered in the young person's joint assessment. Every page visited is checked with axe."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from harbour.assessments import services as assessment_services
+from harbour.assessments.models import Indicator, ScreeningToolVersion
+from harbour.missing import services
+from harbour.missing.models import ReturnInterview
+from tests.browser.harness import assert_accessible, expect_path, login
+from tests.missing.helpers import record, record_return
+
+pytestmark = pytest.mark.browser
+
+
+def test_youth_worker_records_a_return_home_interview(page, live_server, world):
+    lead = world.users["practitioner"]
+    episode = record(lead, world.inside, timezone.now() - timedelta(days=1))
+    interview = record_return(lead, episode, timezone.now() - timedelta(hours=5))
+    services.interview_assign(
+        actor=lead, interview=interview, version=interview.version, interviewer_id=world.breckland_worker.pk
+    )
+    tool = ScreeningToolVersion.objects.filter(active=True).order_by("code").first()
+    assessment = assessment_services.assessment_open(
+        actor=lead, person_id=world.inside.pk, tool_version=tool.code
+    )
+    indicator = Indicator.objects.get(code="missing-found-out-of-area")
+
+    login(page, live_server, world.breckland_worker)
+    assert_accessible(page)
+    queue = page.get_by_role("link", name="Jade Bishop")
+    queue.first.click()
+    expect_path(page, rf"^/missing/interviews/{interview.pk}/$")
+    assert_accessible(page)
+
+    local = timezone.localtime(timezone.now() - timedelta(minutes=10))
+    form = page.locator("form#interview")
+    form.locator('input[name="completed_at_date_day"]').fill(str(local.day))
+    form.locator('input[name="completed_at_date_month"]').fill(str(local.month))
+    form.locator('input[name="completed_at_date_year"]').fill(str(local.year))
+    form.locator('input[name="completed_at_time"]').fill(local.strftime("%H:%M"))
+    form.locator('textarea[name="where_been"]').fill("A flat in Great Yarmouth, then the seafront.")
+    form.locator('textarea[name="who_with"]').fill("Two older men she had not met before.")
+    form.get_by_label("Contact from older people").check()
+    form.get_by_label(indicator.label, exact=False).check()
+    form.locator('textarea[name="young_person_words"]').fill("They said I owed them for the train.")
+    form.get_by_role("button", name="Save the interview").click()
+    expect_path(page, rf"^/missing/interviews/{interview.pk}/$")
+    assert "Return home interview recorded." in page.content()
+    interview.refresh_from_db()
+    assert interview.indicator_codes == ["missing-found-out-of-area"], interview.indicator_codes
+    assert "Offered to the joint exploitation risk assessment." in page.content()
+    assert_accessible(page)
+    interview.refresh_from_db()
+    assert interview.status == ReturnInterview.Status.COMPLETED
+
+    page.get_by_role("button", name="Sign out").click()
+    login(page, live_server, lead)
+    page.goto(f"{live_server.url}/assessments/{assessment.pk}/")
+    expect_path(page, rf"^/assessments/{assessment.pk}/$")
+    assert indicator.label in page.content()
+    assert_accessible(page)
+
+
+def test_lead_professional_records_an_episode_and_the_return(page, live_server, world, page_problems):
+    page_problems.allow(r"422")  # a form with errors answers 422, as it should
+    login(page, live_server, world.users["practitioner"])
+    page.goto(f"{live_server.url}/missing/people/{world.inside.pk}/")
+    assert_accessible(page)
+    page.get_by_role("button", name="Record a missing episode").click()
+    expect_path(page, rf"^/missing/people/{world.inside.pk}/episodes/new/$")
+    assert_accessible(page)
+    page.get_by_role("button", name="Record episode").click()  # nothing filled in: errors
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_accessible(page)
+    started = timezone.localtime(timezone.now() - timedelta(hours=8))
+    page.get_by_label("Missing", exact=True).check()
+    page.get_by_label("Care placement").check()
+    page.locator('input[name="started_at_date_day"]').fill(str(started.day))
+    page.locator('input[name="started_at_date_month"]').fill(str(started.month))
+    page.locator('input[name="started_at_date_year"]').fill(str(started.year))
+    page.locator('input[name="started_at_time"]').fill(started.strftime("%H:%M"))
+    page.get_by_role("button", name="Record episode").click()
+    expect_path(page, r"^/missing/episodes/[0-9a-f-]+/$")
+    assert_accessible(page)
+    returned = timezone.localtime(timezone.now() - timedelta(hours=1))
+    form = page.locator("form#return")
+    form.locator('input[name="ended_at_date_day"]').fill(str(returned.day))
+    form.locator('input[name="ended_at_date_month"]').fill(str(returned.month))
+    form.locator('input[name="ended_at_date_year"]').fill(str(returned.year))
+    form.locator('input[name="ended_at_time"]').fill(returned.strftime("%H:%M"))
+    form.get_by_role("button", name="Record the return").click()
+    expect_path(page, r"^/missing/interviews/[0-9a-f-]+/$")
+    assert "72 hours later, UK time" in page.content()
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/missing/people/{world.inside.pk}/profile/")
+    assert_accessible(page)
+    page.locator('textarea[name="description"]').fill("About 160 cm, slim, dyed red hair.")
+    page.get_by_role("button", name="Save profile").click()
+    expect_path(page, rf"^/missing/people/{world.inside.pk}/$")
+    assert "Download the one-page profile for police (PDF)" in page.content()
+    assert_accessible(page)
+
+
+def test_front_door_reviews_police_log_rows(page, live_server, world):
+    from harbour.missing.models import PoliceLogImport, UnmatchedLogRow
+
+    officer = world.users["front-door-officer"]
+    log = PoliceLogImport.objects.create(
+        filename="log.csv", sha256="0" * 64, imported_by=officer, started_at=timezone.now()
+    )
+    UnmatchedLogRow.objects.create(
+        log_import=log,
+        line_number=7,
+        import_key="k" * 64,
+        data={
+            "police_reference": "NC-1",
+            "first_name": "Jade",
+            "last_name": "Bishopp",
+            "started_at": "01/06/2026 20:00",
+        },
+        best_person=world.inside,
+        best_score=0.7,
+    )
+    login(page, live_server, officer)
+    assert "log.csv, line 7" in page.content()
+    page.goto(f"{live_server.url}/missing/police-log/review/")
+    assert_accessible(page)
