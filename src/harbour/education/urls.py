@@ -1,5 +1,21 @@
-from django.urls import URLPattern
+"""Education pages. Paths carry record ids only: never a name, date of birth or other personal detail."""
+
+from django.urls import path
+
+from harbour.education import views
 
 app_name = "education"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("people/<uuid:person_id>/", views.person, name="person"),
+    # ?what=exclusion (a kind of record, never personal data); without it, a list of what can be added.
+    path("people/<uuid:person_id>/record/", views.record, name="record"),
+    path("exclusions/<uuid:exclusion_id>/status/", views.exclusion_status, name="exclusion_status"),
+    path("missing-education/<uuid:case_id>/enquiries/new/", views.enquiry_add, name="enquiry_add"),
+    path("missing-education/<uuid:case_id>/close/", views.missing_close, name="missing_close"),
+    path("periods/<slug:what>/<uuid:record_id>/end/", views.period_end, name="period_end"),
+    # Imported rows kept for review: education.import holders only.
+    path("imports/unmatched/", views.unmatched, name="unmatched"),
+    path("imports/unmatched/<uuid:row_id>/retry/", views.unmatched_retry, name="unmatched_retry"),
+    path("imports/unmatched/<uuid:row_id>/set-aside/", views.unmatched_set_aside, name="unmatched_set_aside"),
+]

@@ -1,0 +1,181 @@
+"""Reads of education records, under the young person's record access. Missing and forbidden give 404."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from django.http import Http404
+from django.utils import timezone
+
+from harbour.access import policies as access
+from harbour.audit import services as audit
+from harbour.education import indicators, policies
+from harbour.education.models import (
+    AlternativeProvision,
+    AttendanceRecord,
+    ElectiveHomeEducation,
+    Exclusion,
+    MissingEducationCase,
+    PartTimeTimetable,
+    SchoolPlacement,
+    UnmatchedImportRow,
+)
+from harbour.people.models import Person
+
+
+@dataclass
+class EducationSummary:
+    """Everything recorded about a young person's education, newest first in each part."""
+
+    person: Person
+    placements: list[SchoolPlacement]
+    attendance: list[AttendanceRecord]
+    exclusions: list[Exclusion]
+    part_time_timetables: list[PartTimeTimetable]
+    alternative_provisions: list[AlternativeProvision]
+    home_education: list[ElectiveHomeEducation]
+    missing_education: list[MissingEducationCase]
+    indicators: list[indicators.Derived] = field(default_factory=list)
+    can_record: bool = False
+
+
+def _person(actor: Any, person_id: Any) -> Person:
+    # Education is recorded for young people only. A merge moves the rows to the survivor (people/merging.py).
+    person = Person.objects.filter(
+        pk=person_id, merged_into__isnull=True, kind=Person.Kind.YOUNG_PERSON
+    ).first()
+    if person is None or not policies.can_view(actor, person):
+        raise Http404
+    return person
+
+
+def education_person_for(*, actor: Any, person_id: UUID, purpose: str) -> Person:
+    """The young person, for a form about their education: 404 unless the actor may record it."""
+    person = _person(actor, person_id)
+    if not policies.can_record(actor, person):
+        raise Http404
+    audit.record(actor, "education.viewed", person, detail={"purpose": purpose[:40]})
+    return person
+
+
+def education_summary_for(*, actor: Any, person_id: UUID, purpose: str = "page") -> EducationSummary:
+    """A young person's education, if the actor sees them in full; audited as one read."""
+    person = _person(actor, person_id)
+    summary = EducationSummary(
+        person=person,
+        placements=list(SchoolPlacement.objects.filter(person=person).select_related("school")),
+        attendance=list(
+            AttendanceRecord.objects.filter(person=person)
+            .select_related("term", "school")
+            .order_by("-academic_year", "-term__sort_order")
+        ),
+        exclusions=list(
+            Exclusion.objects.filter(person=person).select_related("school", "kind", "reason", "recorded_by")
+        ),
+        part_time_timetables=list(PartTimeTimetable.objects.filter(person=person).select_related("school")),
+        alternative_provisions=list(
+            AlternativeProvision.objects.filter(person=person).select_related("commissioned_by")
+        ),
+        home_education=list(ElectiveHomeEducation.objects.filter(person=person)),
+        missing_education=list(
+            MissingEducationCase.objects.filter(person=person)
+            .select_related("outcome")
+            .prefetch_related("enquiries__made_by")
+        ),
+        indicators=list(indicators.derived_for(person).values()),
+        can_record=policies.can_record(actor, person),
+    )
+    audit.record(actor, "education.viewed", person, detail={"purpose": purpose[:40]})
+    return summary
+
+
+def exclusion_get_for_change(*, actor: Any, exclusion_id: UUID) -> Exclusion:
+    exclusion = Exclusion.objects.filter(pk=exclusion_id).select_related("person", "kind", "school").first()
+    if exclusion is None or not policies.can_record(actor, exclusion.person):
+        raise Http404
+    return exclusion
+
+
+def missing_case_get_for_change(*, actor: Any, case_id: UUID) -> MissingEducationCase:
+    case = MissingEducationCase.objects.filter(pk=case_id).select_related("person").first()
+    if case is None or not policies.can_record(actor, case.person):
+        raise Http404
+    return case
+
+
+# --- home-page queues -----------------------------------------------------------------------------
+
+
+def missing_cases_open_for(*, actor: Any) -> list[MissingEducationCase]:
+    """Open children-missing-education cases about young people the actor sees in full, overdue
+    enquiries first. One audit event for the list."""
+    if not access.is_staff_member(actor):
+        return []
+    seen = access.filter_full(actor, Person.objects.all()).values("pk")
+    cases = list(
+        MissingEducationCase.objects.filter(closed_on__isnull=True, person_id__in=seen)
+        .select_related("person")
+        .order_by("enquiries_due_on", "reported_on", "pk")
+    )
+    if cases:
+        audit.record(
+            actor, "education.queue_viewed", detail={"queue": "missing-education", "shown": len(cases)}
+        )
+    return cases
+
+
+def recent_exclusions_for(*, actor: Any, days: int = 28, today: dt.date | None = None) -> list[Exclusion]:
+    """Exclusions that started in the last ``days`` days of young people in the actor's standing
+    network (allocations and the teams they manage), newest first. One audit event for the list."""
+    if not access.is_staff_member(actor):
+        return []
+    today = today or timezone.localdate()
+    network = Person.objects.filter(access.full_access_q(actor, include_temporary=False)).values("pk")
+    exclusions = list(
+        Exclusion.objects.filter(
+            person_id__in=network,
+            starts_on__gte=today - dt.timedelta(days=days),
+            starts_on__lte=today,
+            status__in=Exclusion.STANDING,
+        )
+        .select_related("person", "kind", "school")
+        .order_by("-starts_on", "-created_at")
+    )
+    if exclusions:
+        audit.record(
+            actor, "education.queue_viewed", detail={"queue": "new-exclusions", "shown": len(exclusions)}
+        )
+    return exclusions
+
+
+def period_get_for_change(*, actor: Any, model: type[Any], record_id: UUID) -> Any:
+    period = model.objects.filter(pk=record_id).select_related("person").first()
+    if period is None or not policies.can_record(actor, period.person):
+        raise Http404
+    return period
+
+
+def unmatched_rows_for(*, actor: Any) -> list[UnmatchedImportRow]:
+    """Imported rows waiting for review, newest import first: for ``education.import`` holders only
+    (403 otherwise). One audit event for the list."""
+    policies.require_import(actor)
+    rows = list(
+        UnmatchedImportRow.objects.filter(resolved_at__isnull=True)
+        .select_related("batch", "batch__imported_by")
+        .order_by("-batch__created_at", "line_number")
+    )
+    audit.record(actor, "education.unmatched_viewed", detail={"shown": len(rows)})
+    return rows
+
+
+def unmatched_row_for(*, actor: Any, row_id: UUID) -> UnmatchedImportRow:
+    policies.require_import(actor)
+    row = (
+        UnmatchedImportRow.objects.filter(pk=row_id, resolved_at__isnull=True).select_related("batch").first()
+    )
+    if row is None:
+        raise Http404
+    return row
