@@ -1,5 +1,11 @@
-from django.urls import URLPattern
+"""Partnership figures: one page of aggregates. The filters are in the query string (groups only)."""
+
+from django.urls import path
+
+from harbour.figures import views
 
 app_name = "figures"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+]

@@ -2,11 +2,13 @@
 //
 // - app.scss -> app.css, compiled with Dart Sass (GOV.UK Frontend and MOJ Frontend from npm)
 // - the ES modules of GOV.UK Frontend and MOJ Frontend, htmx, and our own app.mjs, copied as they are
+// - charts.mjs with Vega, Vega-Lite, vega-embed and vega-interpreter, bundled by esbuild
 // - GOV.UK Frontend's images (and MOJ Frontend's icons), which the stylesheet refers to
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+import * as esbuild from "esbuild";
 import * as sass from "sass";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -84,6 +86,21 @@ for (const name of readdirSync(need(path.join(moj, "assets/images")))) {
     copy(path.join(moj, "assets/images", name), path.join("govuk/assets/images", name));
   }
 }
+
+// charts.mjs (vega-embed, Vega, Vega-Lite and vega-interpreter) is bundled into one ES module, loaded
+// only by pages with a chart (ui/_chart.html). Vega is large, so it is minified.
+const chartsFile = path.join(dist, "charts.mjs");
+esbuild.buildSync({
+  entryPoints: [path.join(here, "charts.mjs")],
+  outfile: chartsFile,
+  bundle: true,
+  format: "esm",
+  minify: true,
+  sourcemap: true,
+  target: ["es2020"],
+  logLevel: "warning",
+});
+built.push(chartsFile);
 
 for (const file of built) {
   console.log(`${path.relative(root, file).padEnd(60)} ${(size(file) / 1024).toFixed(1).padStart(8)} KB`);

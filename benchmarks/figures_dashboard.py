@@ -1,0 +1,247 @@
+"""Role home pages and the partnership figures dashboard on PostgreSQL: server-side latency.
+
+Builds a dedicated database (BENCH_FIGURES_DB, default ``harbour_bench_figures``: dropped and created
+again), migrates it and seeds it with ``harbour seed --scale BENCH_FIGURES_SCALE`` (default 100), timing
+the seed. Then, in one process and one run, measures with Django's test client (the whole request in
+the Django process, database included, no HTTP server):
+
+- the baseline: ``GET /healthz`` (a request through every middleware and one database query);
+- each demo user's home page (``GET /``: their role's work queues);
+- the partnership figures (``GET /figures/``) as the demo partnership leader, for every young person,
+  and as the demo analyst with a district and an age band chosen.
+
+Each page is requested BENCH_FIGURES_REPS times (default 200; the dashboard a quarter as many, at
+least 20) after a few unmeasured warm-up requests; p50 and p95 are reported in milliseconds and as
+ratios to the baseline's p95 measured in the same run. Not a test: nothing asserts on time. With
+--write the report goes into benchmarks/README.md between the figures markers.
+
+    .venv/bin/python benchmarks/figures_dashboard.py [--write] [--keep] [--reuse]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+README = REPO / "benchmarks" / "README.md"
+START, END = "<!-- figures-dashboard:start -->", "<!-- figures-dashboard:end -->"
+SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+DATABASE = os.environ.get("BENCH_FIGURES_DB", "harbour_bench_figures")
+SCALE = float(os.environ.get("BENCH_FIGURES_SCALE", "100"))
+REPS = int(os.environ.get("BENCH_FIGURES_REPS", "200"))
+WARM_UP = 5
+HOME_TARGET_MS = 100.0
+DASHBOARD_TARGET_MS = 300.0
+
+
+@dataclass(frozen=True)
+class Measured:
+    name: str
+    samples_ms: list[float]
+    status: int
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.samples_ms)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.samples_ms)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _setup_django() -> None:
+    os.environ["DATABASE_URL"] = f"{SERVER}/{DATABASE}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "harbour.settings")
+    import django
+
+    django.setup()
+
+
+def recreate_database() -> None:
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}"')
+        conn.execute(f'CREATE DATABASE "{DATABASE}"')
+
+
+def _database_exists() -> bool:
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone() is not None
+
+
+def drop_database() -> None:
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}"')
+
+
+def seed() -> float:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    call_command("seed", scale=SCALE, seed=1)
+    return time.perf_counter() - started
+
+
+def measure(name: str, request: Callable[[], Any], reps: int) -> Measured:
+    status = 0
+    for _ in range(WARM_UP):
+        status = request().status_code
+    samples = []
+    for _ in range(reps):
+        started = time.perf_counter()
+        response = request()
+        samples.append((time.perf_counter() - started) * 1000)
+        status = response.status_code
+    result = Measured(name, samples, status)
+    print(f"  {name}: p50 {result.p50:.1f} ms, p95 {result.p95:.1f} ms (HTTP {status})", flush=True)
+    return result
+
+
+def counts() -> dict[str, int]:
+    from django.apps import apps
+
+    labels = {
+        "young people": ("people.Person", {"kind": "young_person"}),
+        "referrals": ("frontdoor.Referral", {}),
+        "agreed assessments": ("assessments.Assessment", {"agreed_at__isnull": False}),
+        "missing episodes": ("missing.MissingEpisode", {}),
+        "return home interviews": ("missing.ReturnInterview", {}),
+        "exclusions": ("education.Exclusion", {}),
+    }
+    found = {}
+    for label, (model, filters) in labels.items():
+        found[label] = apps.get_model(model).objects.filter(**filters).count()
+    return found
+
+
+def run() -> tuple[Measured, list[Measured], list[Measured]]:
+    from django.test import Client
+
+    from harbour.accounts.models import User
+    from harbour.demo.constants import DEMO_ROLES, demo_username
+
+    anonymous = Client()
+    baseline = measure("baseline `GET /healthz`", lambda: anonymous.get("/healthz"), REPS)
+    homes = []
+    for role in DEMO_ROLES:
+        user = User.objects.get(username=demo_username(role))
+        client = Client()
+        client.force_login(user)
+        homes.append(measure(f"home page, {role}", lambda client=client: client.get("/"), REPS))
+    dashboard_reps = max(20, REPS // 4)
+    leader = Client()
+    leader.force_login(User.objects.get(username=demo_username("partnership-leader")))
+    analyst = Client()
+    analyst.force_login(User.objects.get(username=demo_username("analyst")))
+    dashboards = [
+        measure(
+            "figures, all young people (partnership leader)", lambda: leader.get("/figures/"), dashboard_reps
+        ),
+        measure(
+            "figures, Norwich, aged 13 to 15 (analyst)",
+            lambda: analyst.get("/figures/", {"district": "norwich", "age_band": "13-15"}),
+            dashboard_reps,
+        ),
+    ]
+    return baseline, homes, dashboards
+
+
+def report(
+    seed_seconds: float | None,
+    found: dict[str, int],
+    baseline: Measured,
+    homes: list[Measured],
+    dashboards: list[Measured],
+) -> str:
+    import django
+
+    def row(result: Measured, target: float | None) -> str:
+        verdict = "" if target is None else ("met" if result.p95 <= target else "missed")
+        ratio = result.p95 / baseline.p95
+        return f"| {result.name} | {result.p50:.1f} ms | {result.p95:.1f} ms | {ratio:.1f}x | {verdict} |"
+
+    seeded = (
+        f"seeded by `harbour seed --scale {SCALE:g}` in {seed_seconds:.0f} s"
+        if seed_seconds is not None
+        else f"seeded earlier at scale {SCALE:g} (`--reuse`)"
+    )
+    lines = [
+        f"Run on {time.strftime('%Y-%m-%d')}: PostgreSQL on this machine ({os.cpu_count()} cores, shared), "
+        f"Python {platform.python_version()}, Django {django.get_version()}; {seeded}: "
+        + ", ".join(f"{n:,} {label}" for label, n in found.items())
+        + ". Server-side time of each request through Django's test client (every middleware, the "
+        f"database, the template; no HTTP server), {REPS} requests each after {WARM_UP} warm-up requests "
+        f"({max(20, REPS // 4)} for the dashboard). Ratios are p95 against the baseline's p95 "
+        f"({baseline.p95:.1f} ms), measured in the same run.",
+        "",
+        "| page | p50 | p95 | p95 / baseline p95 | target |",
+        "| --- | --- | --- | --- | --- |",
+        row(baseline, None),
+        *(row(result, HOME_TARGET_MS) for result in homes),
+        *(row(result, DASHBOARD_TARGET_MS) for result in dashboards),
+        "",
+        f"Targets: each role's home page p95 at most {HOME_TARGET_MS:.0f} ms; the dashboard p95 at most "
+        f"{DASHBOARD_TARGET_MS:.0f} ms.",
+    ]
+    return "\n".join(lines)
+
+
+def write_report(text: str) -> None:
+    section = f"## Home pages and partnership figures\n\n{START}\n{text}\n{END}\n"
+    current = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
+    if START in current and END in current:
+        before, rest = current.split(START, 1)
+        after = rest.split(END, 1)[1]
+        current = f"{before}{START}\n{text}\n{END}{after}"
+    else:
+        current = current.rstrip("\n") + "\n\n" + section
+    README.write_text(current, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--write", action="store_true", help="Write the report into benchmarks/README.md.")
+    parser.add_argument("--keep", action="store_true", help="Keep the benchmark database afterwards.")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="Measure the database a --keep run left, without seeding it again.",
+    )
+    args = parser.parse_args()
+    print(f"Home pages and figures benchmark: scale {SCALE:g} in {DATABASE}", flush=True)
+    reuse = args.reuse and _database_exists()
+    if not reuse:
+        recreate_database()
+    _setup_django()
+    seed_seconds = None if reuse else seed()
+    if seed_seconds is not None:
+        print(f"  seeded in {seed_seconds:.0f} s", flush=True)
+    found = counts()
+    baseline, homes, dashboards = run()
+    text = report(seed_seconds, found, baseline, homes, dashboards)
+    print(text)
+    if args.write:
+        write_report(text)
+    if not args.keep:
+        drop_database()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""The partnership figures for one actor: policy check, the panels, and one audit event per view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+
+from harbour.audit import services as audit
+from harbour.figures import panels, policies, suppression
+from harbour.figures.filters import Filters, Period, cohort, period_of
+from harbour.figures.panels import Panel
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    filters: Filters
+    period: Period
+    panels: list[Panel]
+    threshold: int
+
+
+def figures_for(*, actor: Any, filters: Filters) -> Dashboard:
+    """Every panel for the filters, counts already suppressed. Refused (403) without the capability.
+
+    Writes one ``figures.viewed`` event: the filters, which name groups, never a person.
+    """
+    if not policies.can_view_figures(actor):
+        raise PermissionDenied("Partnership figures need partnership.performance or analytics.pseudonymised.")
+    period = period_of(filters.months)
+    people = cohort(filters, today=period.today)
+    result = Dashboard(
+        filters=filters,
+        period=period,
+        panels=panels.all_panels(period, people),
+        threshold=suppression.threshold(),
+    )
+    audit.record(actor, "figures.viewed", None, detail=filters.audit_detail())
+    return result
