@@ -283,7 +283,20 @@ HARBOUR_PAGE_SIZE = 50
 # decision, and the address emails link to (emails carry a reference and a link, nothing personal).
 HARBOUR_WORKING_DAY = os.environ.get("HARBOUR_WORKING_DAY", "09:00-17:00")
 HARBOUR_FRONT_DOOR_ACCESS_DAYS = int(os.environ.get("HARBOUR_FRONT_DOOR_ACCESS_DAYS", "30"))
+HARBOUR_PUBLIC_CONCERNS_PER_ADDRESS_PER_HOUR = int(
+    os.environ.get("HARBOUR_PUBLIC_CONCERNS_PER_ADDRESS_PER_HOUR", "5")
+)
+HARBOUR_PUBLIC_CONCERNS_PER_HOUR = int(os.environ.get("HARBOUR_PUBLIC_CONCERNS_PER_HOUR", "200"))
 HARBOUR_SITE_URL = os.environ.get("HARBOUR_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Missing from home or care: the return home interview is due this many clock hours after the return,
+# and its interviewer (and the interview team's managers) see the young person for this many days after
+# it is held or declined.
+HARBOUR_RHI_HOURS = int(os.environ.get("HARBOUR_RHI_HOURS", "72"))
+HARBOUR_RHI_ACCESS_DAYS = int(os.environ.get("HARBOUR_RHI_ACCESS_DAYS", "14"))
+
+# Partnership figures: counts below this are shown as "fewer than N" (0 or 1 shows every number).
+HARBOUR_SMALL_NUMBER_THRESHOLD = int(os.environ.get("HARBOUR_SMALL_NUMBER_THRESHOLD", "5"))
 
 # Logs carry request ids and audit codes, never names or other personal data.
 LOGGING = {

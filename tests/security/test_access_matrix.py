@@ -104,6 +104,21 @@ WEB_ROUTES: dict[str, Callable[[Case], int | str]] = {
     "people:break_glass": _break_glass,
     "access:break_glass": lambda case: 307,  # a permanent alias of people:break_glass
     "audit:person": _audit,
+    # Joint exploitation risk assessments: the history is part of the record; opening one needs
+    # assessment.lead (every role that sees someone in full in this world has it).
+    "assessments:person": _full_only,
+    "assessments:new": _full_only,
+    # Missing from home or care: the history page is name-only outside the network (its contents are
+    # checked in tests/missing/test_access.py); recording needs person.edit. No one has a profile in
+    # this world, so its PDF is 404 for all (tests/missing/test_views.py downloads one).
+    "missing:person": lambda case: 404 if case.actor in NO_PEOPLE else 200,
+    "missing:episode_new": _edit,
+    "missing:profile": _edit,
+    "missing:profile_pdf": lambda case: 404,
+    # Education follows the record: read in full only; recording needs person.edit (the kinds of record
+    # and the other education pages are checked in tests/security/test_education_pages_matrix.py).
+    "education:person": _full_only,
+    "education:record": _edit,
 }
 
 
@@ -122,7 +137,13 @@ def _person_routes() -> set[str]:
     return found
 
 
-API_PERSON_ROUTES = {("get", "/api/v1/people/{person_id}"), ("patch", "/api/v1/people/{person_id}")}
+API_PERSON_ROUTES = {
+    ("get", "/api/v1/people/{person_id}"),
+    ("patch", "/api/v1/people/{person_id}"),
+    # Missing episodes: checked by tests/security/test_missing_pages_matrix.py.
+    ("get", "/api/v1/missing/people/{person_id}/episodes"),
+    ("post", "/api/v1/missing/people/{person_id}/episodes"),
+}
 
 
 def test_every_person_route_is_in_the_matrix():

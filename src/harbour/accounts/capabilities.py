@@ -24,4 +24,9 @@ CAPABILITIES: dict[str, str] = {
     "panel.chair": "Chair panels and give members time-limited access for a meeting",
     "partnership.performance": "See partnership performance figures",
     "person.merge": "Review possible duplicate records, merge two records of one young person, undo a merge",
+    # Joint exploitation risk assessments
+    "assessment.lead": "Open and lead joint exploitation risk assessments of young people they see in full",
+    "assessment.contribute": "Contribute to joint exploitation risk assessments they are asked to",
+    # Education
+    "education.import": "Import lists of exclusions and children missing education for any young person",
 }

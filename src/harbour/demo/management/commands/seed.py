@@ -9,8 +9,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from harbour.demo.assessments import seed_assessments
 from harbour.demo.constants import DEMO_ROLES, demo_password
 from harbour.demo.duplicate_queue import populate_duplicate_queue
+from harbour.demo.education import seed_education
+from harbour.demo.missing import seed_missing
 from harbour.demo.referrals import seed_referrals
 from harbour.demo.seed import (
     SeedOptions,
@@ -95,6 +98,29 @@ class Command(BaseCommand):
         )
         # The front door: six months of referrals, decisions and breaches (demo/referrals.py).
         seed_referrals(
+            seed=seed_options.seed,
+            as_of=report.as_of,
+            scale=seed_options.scale,
+            demo_users=report.demo_users,
+            progress=self.stdout.write,
+        )
+        # Joint exploitation risk assessments: histories, reviews, open work (demo/assessments.py).
+        seed_assessments(
+            seed=seed_options.seed,
+            as_of=report.as_of,
+            scale=seed_options.scale,
+            demo_users=report.demo_users,
+            progress=self.stdout.write,
+        )
+        # Education: attendance, exclusions, AP, children missing education (demo/education.py).
+        seed_education(
+            seed=seed_options.seed,
+            as_of=report.as_of,
+            demo_users=report.demo_users,
+            progress=self.stdout.write,
+        )
+        # Missing from home or care: episodes, return home interviews, triggers (demo/missing.py).
+        seed_missing(
             seed=seed_options.seed,
             as_of=report.as_of,
             scale=seed_options.scale,
