@@ -144,6 +144,26 @@ def test_long_queues_show_their_limit_and_say_how_many_more(world, only_test_que
     assert "5 more not shown here." in queue.text
 
 
+def test_a_counted_queue_builds_only_what_it_shows(world, only_test_queues):
+    built = [QueueItem(title=f"Item {n}", url=f"/{n}/") for n in range(3)]
+    queues.register(
+        WorkQueue(
+            "counted",
+            "Counted",
+            "None.",
+            capability=None,
+            items=lambda actor: built,
+            count=lambda actor: 3000,
+            limit=3,
+            more_url="ui:home",
+        )
+    )
+    queue = section(home(world, "analyst"), "counted")
+    assert queue.find("h2").text == "Counted 3000 items"
+    assert len(queue.find("tbody").find_all("tr")) == 3
+    assert "2997 more not shown here." in queue.text
+
+
 def test_a_failing_queue_does_not_break_the_home_page(world, only_test_queues, caplog):
     def broken(actor):
         raise RuntimeError("database is having a bad day")

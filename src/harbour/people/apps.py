@@ -5,21 +5,24 @@ from typing import Any
 from django.apps import AppConfig
 
 YOUR_YOUNG_PEOPLE_LIMIT = 20
+DUPLICATES_SHOWN = 25
 
 
 def your_young_people(actor: Any) -> list[Any]:
-    """Home-page queue: the young people in this actor's caseload, with their age and who leads.
+    """Home-page queue: the first young people in this actor's caseload, with their age and who leads
+    (``your_young_people_count`` gives the full count)."""
+    from harbour.people import selectors
 
-    Every item is built (the home page shows the first ones and the full count); the networks of all
-    of them are read in one query.
-    """
+    return caseload_items(actor, list(selectors.person_caseload_for(actor=actor)[:YOUR_YOUNG_PEOPLE_LIMIT]))
+
+
+def caseload_items(actor: Any, people: list[Any]) -> list[Any]:
+    """Queue items for these young people: their age and who leads (networks read in one query)."""
     from django.urls import reverse
 
     from harbour.access.models import Allocation
-    from harbour.people import selectors
     from harbour.ui.queues import QueueItem
 
-    people = list(selectors.person_caseload_for(actor=actor))
     networks: dict[Any, list[Allocation]] = {}
     for allocation in (
         Allocation.objects.current()
@@ -46,6 +49,12 @@ def your_young_people(actor: Any) -> list[Any]:
             )
         )
     return items
+
+
+def your_young_people_count(actor: Any) -> int:
+    from harbour.people import selectors
+
+    return selectors.person_caseload_for(actor=actor).count()
 
 
 def parents_and_carers_of(base: Any) -> Any:
@@ -98,7 +107,8 @@ def break_glass_to_review(actor: Any) -> list[Any]:
 
 
 def duplicates_to_review(actor: Any) -> list[Any]:
-    """Home-page queue: open possible duplicates, most likely first (people/duplicates.py)."""
+    """Home-page queue: the first open possible duplicates, most likely first (people/duplicates.py);
+    ``duplicates_to_review_count`` gives the full count."""
     from django.urls import reverse
 
     from harbour.people import duplicates
@@ -111,8 +121,14 @@ def duplicates_to_review(actor: Any) -> list[Any]:
             meta=[f"{round(pair.score * 100)}% likely", f"Found {pair.found_at:%-d %B %Y}"],
             tag="To review",
         )
-        for pair in duplicates.duplicate_list_for(actor=actor)
+        for pair in duplicates.duplicate_list_for(actor=actor)[:DUPLICATES_SHOWN]
     ]
+
+
+def duplicates_to_review_count(actor: Any) -> int:
+    from harbour.people import duplicates
+
+    return duplicates.duplicate_list_for(actor=actor).count()
 
 
 class PeopleConfig(AppConfig):
@@ -137,6 +153,8 @@ class PeopleConfig(AppConfig):
                 empty_text="No possible duplicates are waiting for review.",
                 capability="person.merge",
                 items=duplicates_to_review,
+                count=duplicates_to_review_count,
+                limit=DUPLICATES_SHOWN,
                 order=30,
                 columns=("Records", "Likelihood and when found", "Status"),
                 more_url="people:duplicates",
@@ -150,6 +168,7 @@ class PeopleConfig(AppConfig):
                 empty_text="No young people are allocated to you.",
                 capability="person.edit",
                 items=your_young_people,
+                count=your_young_people_count,
                 order=10,
                 columns=("Young person", "Age and role", "Status"),
                 limit=YOUR_YOUNG_PEOPLE_LIMIT,

@@ -236,13 +236,15 @@ def detail(request: HttpRequest, person_id: Any) -> HttpResponse:
 def caseload(request: HttpRequest) -> HttpResponse:
     """Every young person in the actor's standing network, a page at a time (the page number is the
     only thing in the URL)."""
-    from harbour.people.apps import your_young_people
+    from harbour.people.apps import caseload_items
 
     actor: Any = request.user
     if not (policies.is_staff_member(actor) and actor.has_capability("person.edit")):
         raise PermissionDenied  # the same rule as the home page's queue
-    paginator = Paginator(your_young_people(actor), settings.HARBOUR_PAGE_SIZE)
+    paginator = Paginator(selectors.person_caseload_for(actor=actor), settings.HARBOUR_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    # Only the page shown is built into items (a manager's team may have thousands of young people).
+    page.object_list = caseload_items(actor, list(page.object_list))
     selectors.person_caseload_audit(actor=actor, page_number=page.number, shown=len(page.object_list))
     return render(request, "people/caseload.html", {"page": page})
 

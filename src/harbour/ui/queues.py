@@ -17,6 +17,10 @@ The UI shell must not import domain apps, so each app registers its own queues f
 
 ``items`` must apply the same access policy as the rest of the app (use a selector): the home page
 shows whatever it returns to the actor.
+
+A queue that can be long (a manager's whole team's caseload) gives ``count`` too: then ``items``
+returns only the first ``limit`` items and ``count`` says how many there are in all, so the home page
+does not build thousands of rows to show twenty.
 """
 
 from __future__ import annotations
@@ -50,6 +54,8 @@ class WorkQueue:
     columns: tuple[str, str, str] = ("Item", "Details", "Status")
     limit: int = 25  # items shown on the home page; the count is always the full number
     more_url: str | None = None  # URL name of a page listing them all, linked when some are hidden
+    # How many items there are in all; when given, ``items`` returns at most ``limit`` of them.
+    count: Callable[[Any], int] | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class FilledQueue:
     queue: WorkQueue
     items: list[QueueItem]
     failed: bool = False
+    total: int | None = None  # from the queue's ``count``; None: all the items were built
 
     @property
     def code(self) -> str:
@@ -70,7 +77,7 @@ class FilledQueue:
 
     @property
     def count(self) -> int:
-        return len(self.items)
+        return len(self.items) if self.total is None else max(self.total, len(self.items))
 
     @property
     def shown(self) -> list[QueueItem]:
@@ -114,10 +121,11 @@ def fill(queue: WorkQueue, actor: Any) -> FilledQueue:
     """Run the queue's query for the actor. One failing queue must not take the home page down."""
     try:
         items = list(queue.items(actor))
+        total = queue.count(actor) if queue.count is not None else None
     except Exception:  # a domain app's bug: log it (no personal data) and say so on the page
         logger.exception("Work queue %s could not be loaded", queue.code)
         return FilledQueue(queue, [], failed=True)
-    return FilledQueue(queue, items)
+    return FilledQueue(queue, items, total=total)
 
 
 def filled_queues_for(actor: Any) -> list[FilledQueue]:
