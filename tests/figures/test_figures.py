@@ -170,6 +170,18 @@ def test_filters_together_choose_the_girls(county, every_number):
     assert headline(figures(county, district="norwich", age_band="16-17"), "referrals", "Referrals") == "0"
 
 
+def test_a_cohort_too_large_for_a_list_gives_the_same_numbers_as_a_subquery(
+    county, every_number, monkeypatch
+):
+    from harbour.figures import selectors
+
+    chosen = {"district": "norwich", "age_band": "13-15", "gender": "female", "ethnicity": "white"}
+    as_list = figures(county, **chosen)
+    monkeypatch.setattr(selectors, "COHORT_AS_LIST_MAX", 1)  # six girls: too many for a list now
+    as_subquery = figures(county, **chosen)
+    assert as_subquery.panels == as_list.panels
+
+
 def test_district_is_the_current_address(county, every_number):
     boy = county.thetford_boys[0]
     boy.addresses.update(ends_on=timezone.localdate())

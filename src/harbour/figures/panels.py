@@ -1,6 +1,6 @@
 """The dashboard's panels: one function per panel, each counting another app's records.
 
-Every function takes the period and the chosen young people (``people``: a subquery of person ids,
+Every function takes the period and the chosen young people (``people``: their ids as a subquery or a list,
 or ``None`` for every young person) and returns a ``Panel`` of counts that are already suppressed
 (see suppression.py): no number below the threshold leaves this module, in a table or in a chart.
 Counts only: no name, date of birth or other detail of anyone is read into a panel.
@@ -26,7 +26,7 @@ from harbour.frontdoor.models import ConcernType, ReferralSubject
 from harbour.missing.models import MissingEpisode, ReturnInterview
 from harbour.ui.charts import Chart, TableBuilder, bar_spec, grouped_bar_spec
 
-People = QuerySet[Any] | None  # a subquery of young people's ids, or None for all
+People = QuerySet[Any] | list[Any] | None  # young people's ids (a subquery or a list), or None for all
 
 # Risk levels are counted by rank, which the assessments app makes comparable across screening tools.
 RANK_LABELS = {0: "No identified risk", 1: "Low or standard risk", 2: "Medium risk", 3: "High risk"}
