@@ -29,11 +29,12 @@ from splink import DuckDBAPI, Linker
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from readme_sections import replace_section  # noqa: E402  (febrl.py imports it from here too)
+
 from harbour.people.linkage import generator, model, run  # noqa: E402
 from harbour.people.linkage.run import execute  # noqa: E402
 
 NICKNAMES = REPO / "src" / "harbour" / "people" / "reference" / "nicknames.json"
-README = REPO / "benchmarks" / "README.md"
 START, END = "<!-- batch-linkage:start -->", "<!-- batch-linkage:end -->"
 
 
@@ -210,18 +211,6 @@ def machine() -> str:
     except OSError:
         pass
     return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, DuckDB {duckdb.__version__}"
-
-
-def replace_section(start: str, end: str, report: str) -> None:
-    """Put ``report`` between the two markers in benchmarks/README.md (added at the end if missing)."""
-    text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        after = rest.split(end, 1)[1]
-        text = f"{before}{start}\n{report}\n{end}{after}"
-    else:
-        text += f"\n{start}\n{report}\n{end}\n"
-    README.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -42,11 +42,11 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from readme_sections import replace_section
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-README = REPO / "benchmarks" / "README.md"
 START, END = "<!-- interactive-lookup:start -->", "<!-- interactive-lookup:end -->"
 SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DATABASE = os.environ.get("BENCH_LOOKUP_DB", "harbour_bench")
@@ -584,15 +584,7 @@ def report(n: int, ours: Measured, baseline: Measured, load_seconds: float, busy
 
 
 def write_report(text: str) -> None:
-    section = f"## Interactive lookup\n\n{START}\n{text}\n{END}\n"
-    current = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
-    if START in current and END in current:
-        before, rest = current.split(START, 1)
-        after = rest.split(END, 1)[1]
-        current = f"{before}{START}\n{text}\n{END}{after}"
-    else:
-        current = current.rstrip("\n") + "\n\n" + section
-    README.write_text(current, encoding="utf-8")
+    replace_section(START, END, text, heading="Interactive lookup")
 
 
 def main() -> None:
