@@ -114,7 +114,7 @@ def test_enquiry_and_closing_a_missing_education_case(world):
         person=world.inside,
         data=MissingEducationInput(reported_on=today, reported_by="Magdalen Academy"),
     )
-    assert case.enquiries_due_on == today + dt.timedelta(days=services.FIRST_ENQUIRY_DAYS)
+    assert case.enquiries_due_on == today + dt.timedelta(days=5)  # the shipped first-enquiry timescale
     client = world.client_for("practitioner")
     response = client.post(
         reverse("education:enquiry_add", args=[case.pk]),
@@ -127,7 +127,7 @@ def test_enquiry_and_closing_a_missing_education_case(world):
     )
     assert response.status_code == 302
     case.refresh_from_db()
-    assert case.enquiries_due_on == today + dt.timedelta(days=services.NEXT_ENQUIRY_DAYS)
+    assert case.enquiries_due_on == today + dt.timedelta(days=10)  # the shipped next-enquiry timescale
     # A stale form (the old version) is refused and says why.
     stale = client.post(
         reverse("education:missing_close", args=[case.pk]),
@@ -207,3 +207,40 @@ def test_home_page_shows_the_education_queues(world):
     assert "New exclusions in your network" in page
     assert "Children missing education: open enquiries" in page
     assert f"/education/people/{world.inside.pk}/#exclusions" in page
+
+
+def test_enquiry_timescales_are_reference_data_an_administrator_changes(world):
+    from django.core.exceptions import ValidationError
+
+    from harbour.education.models import EnquiryTimescale
+
+    actor = world.users["practitioner"]
+    today = timezone.localdate()
+    EnquiryTimescale.objects.filter(code=EnquiryTimescale.FIRST).update(days=3)
+    case, _ = services.missing_education_report(
+        actor=actor,
+        person=world.inside,
+        data=MissingEducationInput(reported_on=today, reported_by="Magdalen Academy"),
+    )
+    assert case.enquiries_due_on == today + dt.timedelta(days=3)
+    # A retired default means whoever records the case gives the date, and is told so.
+    EnquiryTimescale.objects.filter(code=EnquiryTimescale.FIRST).update(active=False)
+    yesterday = today - dt.timedelta(days=1)
+    with pytest.raises(ValidationError) as refused:
+        services.missing_education_report(
+            actor=actor,
+            person=world.inside,
+            data=MissingEducationInput(reported_on=yesterday, reported_by="Magdalen Academy"),
+        )
+    assert "enquiries_due_on" in refused.value.message_dict
+    case, created = services.missing_education_report(
+        actor=actor,
+        person=world.inside,
+        data=MissingEducationInput(
+            reported_on=yesterday,
+            reported_by="Magdalen Academy",
+            enquiries_due_on=today + dt.timedelta(days=2),
+        ),
+    )
+    assert created
+    assert case.enquiries_due_on == today + dt.timedelta(days=2)

@@ -53,6 +53,20 @@ class MissingEducationOutcome(ReferenceData):
         verbose_name = "children missing education outcome"
 
 
+class EnquiryTimescale(ReferenceData):
+    """How many days until an enquiry about a child missing education is due, unless whoever records
+    the report or the enquiry sets another date. Two rows are used: ``first-enquiry`` (after the report)
+    and ``next-enquiry`` (after each enquiry while the case stays open)."""
+
+    FIRST = "first-enquiry"
+    NEXT = "next-enquiry"
+
+    days = models.PositiveSmallIntegerField(help_text="Calendar days.")
+
+    class Meta(ReferenceData.Meta):
+        verbose_name = "children missing education enquiry timescale"
+
+
 class Source(models.TextChoices):
     RECORDED = "recorded", "Recorded in Harbour"
     IMPORTED = "imported", "Imported from a list"

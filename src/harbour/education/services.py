@@ -33,6 +33,7 @@ from harbour.education.models import (
     AlternativeProvision,
     AttendanceRecord,
     ElectiveHomeEducation,
+    EnquiryTimescale,
     Exclusion,
     ExclusionKind,
     ExclusionReason,
@@ -45,12 +46,6 @@ from harbour.education.models import (
     Term,
 )
 from harbour.people.models import Person, School
-
-# The first enquiry about a child missing education is due this many days after the report, unless
-# the person reporting sets another date (docs/education.md).
-FIRST_ENQUIRY_DAYS = 5
-# Days allowed between enquiries while a case stays open, unless another date is set.
-NEXT_ENQUIRY_DAYS = 10
 
 M = TypeVar("M", bound=Model)
 
@@ -340,6 +335,17 @@ def period_end(*, actor: Any, record: Any, ends_on: dt.date, version: int) -> An
     return record
 
 
+def _enquiry_interval(code: str, field: str) -> dt.timedelta:
+    """The days until the next enquiry is due, from reference data (docs/education.md). An administrator
+    may retire the default: then whoever records the case must give the date."""
+    timescale = EnquiryTimescale.objects.filter(code=code, active=True).first()
+    if timescale is None:
+        raise ValidationError(
+            {field: "There is no default timescale for this enquiry: enter the date it is due."}
+        )
+    return dt.timedelta(days=timescale.days)
+
+
 def missing_education_report(
     *, actor: Any, person: Person, data: MissingEducationInput, imported: bool = False
 ) -> tuple[MissingEducationCase, bool]:
@@ -349,7 +355,9 @@ def missing_education_report(
     _not_future(data.reported_on, "reported_on", "The date it was reported")
     if not data.reported_by.strip():
         raise ValidationError({"reported_by": "Enter who reported the young person as missing education."})
-    due = data.enquiries_due_on or data.reported_on + dt.timedelta(days=FIRST_ENQUIRY_DAYS)
+    due = data.enquiries_due_on or data.reported_on + _enquiry_interval(
+        EnquiryTimescale.FIRST, "enquiries_due_on"
+    )
     if due < data.reported_on:
         raise ValidationError({"enquiries_due_on": "The first enquiry must be due on or after the report."})
     existing = MissingEducationCase.objects.filter(person=person, reported_on=data.reported_on).first()
@@ -387,7 +395,7 @@ def missing_education_enquiry_add(
         raise ValidationError({"made_with": "Enter who was asked or what was checked."})
     if not data.result.strip():
         raise ValidationError({"result": "Enter what the enquiry found."})
-    next_due = data.next_due_on or data.made_on + dt.timedelta(days=NEXT_ENQUIRY_DAYS)
+    next_due = data.next_due_on or data.made_on + _enquiry_interval(EnquiryTimescale.NEXT, "next_due_on")
     if next_due < data.made_on:
         raise ValidationError({"next_due_on": "The next enquiry must be due on or after this one."})
     with transaction.atomic():

@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
 from harbour.core.models import BaseModel, ReferenceData
+from harbour.missing.trigger_rules import validate_rule
 
 
 class EpisodeKind(ReferenceData):
@@ -81,6 +83,12 @@ class MissingTrigger(ReferenceData):
 
     class Meta(ReferenceData.Meta):
         verbose_name = "missing trigger"
+
+    def clean(self) -> None:
+        try:
+            validate_rule(self.rule)
+        except ValidationError as error:
+            raise ValidationError({"rule": error.messages}) from error
 
 
 class MissingEpisode(BaseModel):
