@@ -75,6 +75,7 @@ ACTION_LABELS: dict[str, str] = {
     "referral.triage_started": "Took a referral for triage",
     "referral.regraded": "Changed a referral's urgency",
     "referral.decided": "Decided on a referral",
+    "referral.withdrawn": "Withdrew a referral",
     "referral.draft_saved": "Saved a draft referral",
     "referral.draft_discarded": "Discarded a draft referral",
     "referral.breach_reported": "Reported a referral past its timescale",

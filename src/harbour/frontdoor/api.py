@@ -1,4 +1,4 @@
-"""The referrals API: submit, read, list and decide, through the front door's services and selectors."""
+"""The referrals API: submit, read, list, decide and withdraw, through the front door's services."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from harbour.frontdoor.schemas import (
     ReferralListItem,
     ReferralOut,
     ReferralPage,
+    WithdrawIn,
     referral_detail,
     referral_list_item,
 )
@@ -126,3 +127,20 @@ def referrals_decide(request: HttpRequest, referral_id: UUID, payload: DecisionI
         next_steps=payload.next_steps,
     )
     return _detail(actor, referral_id, "api.decided")
+
+
+@router.post(
+    "/{referral_id}/withdraw",
+    response={200: ReferralOut, 409: ErrorOut, **ERRORS},
+    summary="Withdraw a referral",
+)
+def referrals_withdraw(request: HttpRequest, referral_id: UUID, payload: WithdrawIn) -> ReferralOut:
+    """Withdraw an open referral, with a `reason`: you sent it, or you hold `frontdoor.triage` (403
+    otherwise; 422 on `status` once decided or withdrawn). Send the version you read: if the referral
+    changed since, you get 409. It leaves the triage queue; the referrer (when the front door withdraws
+    it) or the officer triaging it (when the referrer does) is told in Harbour and by email."""
+    actor = current_user(request)
+    services.referral_withdraw(
+        actor=actor, referral_id=referral_id, version=payload.version, reason=payload.reason
+    )
+    return _detail(actor, referral_id, "api.withdrawn")

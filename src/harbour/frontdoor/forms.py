@@ -546,6 +546,19 @@ class RegradeForm(GovukForm):
         field.widget.hints = {u.code: timescale_words(u) for u in field.queryset}
 
 
+class WithdrawForm(GovukForm):
+    """Withdraw an open referral (its referrer or the front door), saying why."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = _long_text(
+        "Why is the referral being withdrawn?",
+        rows=3,
+        required=True,
+        help_text="For example, it was sent twice, or sent about the wrong young person.",
+        error_messages={"required": "Say why the referral is being withdrawn."},
+    )
+
+
 # --- the public concern form ------------------------------------------------------------------------
 
 RELATIONSHIP_CHOICES = [

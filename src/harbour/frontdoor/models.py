@@ -159,6 +159,11 @@ class Referral(BaseModel):
     )
     decided_at = models.DateTimeField(null=True, blank=True, db_index=True)
     breach_reported_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawal_reason = models.TextField(blank=True)
     idempotency_key = models.CharField(max_length=200, blank=True)
 
     class Meta:
@@ -242,12 +247,14 @@ class ReferralNotification(BaseModel):
     """Something a member of staff was told about a referral, in the app (and by email).
 
     ``feedback``: the referrer is told the outcome. ``breach``: a triage team manager is told a
-    referral has passed its timescale without a decision.
+    referral has passed its timescale without a decision. ``withdrawn``: the referrer is told the front
+    door withdrew their referral, or the triage officer working on it that the referrer withdrew it.
     """
 
     class Kind(models.TextChoices):
         FEEDBACK = "feedback", "Outcome for the referrer"
         BREACH = "breach", "Timescale breach"
+        WITHDRAWN = "withdrawn", "Referral withdrawn"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referral_notifications"
@@ -265,6 +272,33 @@ class ReferralNotification(BaseModel):
 
     def __str__(self) -> str:
         return self.summary
+
+
+class ReferralBreach(BaseModel):
+    """One report that a referral passed its timescale, kept as history.
+
+    Re-grading the referral's urgency afterwards does not delete the report: it is marked re-graded
+    (when, by whom, to which urgency), and a new report follows if the new timescale passes too.
+    """
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="breaches")
+    urgency = models.ForeignKey(Urgency, on_delete=models.PROTECT, related_name="+")
+    due_by = models.DateTimeField()
+    reported_at = models.DateTimeField()
+    managers_told = models.PositiveSmallIntegerField(default=0)
+    regraded_at = models.DateTimeField(null=True, blank=True)
+    regraded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    regraded_to = models.ForeignKey(
+        Urgency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["reported_at"]
+
+    def __str__(self) -> str:
+        return f"Breach of {self.referral} due by {self.due_by:%Y-%m-%d %H:%M}"
 
 
 class ReferralDraft(BaseModel):

@@ -96,3 +96,25 @@ def email_breach_report(*, notification_id: str) -> None:
         },
     )
     ReferralNotification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+
+
+@task()
+def email_withdrawal(*, notification_id: str) -> None:
+    """Tell the referrer, or the triage officer working on it, that a referral was withdrawn (the reason
+    is in Harbour)."""
+    from harbour.frontdoor.models import ReferralNotification
+
+    notification = (
+        ReferralNotification.objects.select_related("recipient", "referral")
+        .filter(pk=notification_id)
+        .first()
+    )
+    if notification is None or notification.emailed_at is not None or not notification.recipient.email:
+        return
+    _send(
+        "withdrawn.txt",
+        f"Harbour: referral {notification.referral.reference} was withdrawn",
+        notification.recipient.email,
+        {"reference": notification.referral.reference, "link": referral_link(notification.referral_id)},
+    )
+    ReferralNotification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())

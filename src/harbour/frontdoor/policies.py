@@ -1,6 +1,7 @@
 """Who may do what at the front door, and the front door's own source of access to young people.
 
 - ``referral.submit`` holders refer concerns; ``frontdoor.triage`` holders work the queue and decide.
+- An open referral may be withdrawn by its referrer or by ``frontdoor.triage`` holders.
 - A referral is visible to its referrer, to ``frontdoor.triage`` holders, to the managers of its triage
   team, and to anyone who sees one of its young people in full (it is part of that child's record).
 - The front door sees the young people of open referrals in full, and for
@@ -31,6 +32,15 @@ def can_submit(actor: Any) -> bool:
 
 def can_triage(actor: Any) -> bool:
     return access.is_staff_member(actor) and actor.has_capability(TRIAGE)
+
+
+def can_withdraw(actor: Any, referral: Referral) -> bool:
+    """An open referral may be withdrawn by the member of staff who sent it or by the front door."""
+    if not referral.is_open or not access.is_staff_member(actor):
+        return False
+    if actor.has_capability(TRIAGE):
+        return True
+    return referral.referrer_id is not None and referral.referrer_id == actor.pk and can_submit(actor)
 
 
 def managed_team_ids(actor: Any) -> list[Any]:

@@ -121,6 +121,11 @@ class DecisionIn(StrictInput):
     next_steps: LongText = ""
 
 
+class WithdrawIn(StrictInput):
+    version: int = Field(..., ge=1, strict=True, description="The version you read; a stale one gets 409.")
+    reason: LongText = Field(..., description="Why the referral is being withdrawn (required).")
+
+
 class ReferralFilters(Schema):
     """Paging only: nothing personal travels in the URL."""
 
@@ -155,6 +160,22 @@ class DecisionOut(Schema):
     next_steps: str
     decided_by: str
     decided_at: datetime
+
+
+class WithdrawalOut(Schema):
+    withdrawn_at: datetime
+    withdrawn_by: str
+    reason: str
+
+
+class BreachOut(Schema):
+    """A report that the referral passed its timescale (front door only), kept when re-graded."""
+
+    urgency: Coded
+    due_by: datetime
+    reported_at: datetime
+    regraded_at: datetime | None
+    regraded_to: Coded | None
 
 
 class PublicOut(Schema):
@@ -202,6 +223,8 @@ class ReferralOut(ReferralListItem):
     context_details: list[ContextOut]
     public: PublicOut | None
     decisions: list[DecisionOut]
+    withdrawal: WithdrawalOut | None = None
+    breaches: list[BreachOut] = Field(default_factory=list)
 
 
 class ReferralPage(Schema):
@@ -305,4 +328,23 @@ def referral_detail(
                 "decision_type", "no_further_action_reason", "decided_by"
             ).order_by("-decided_at")
         ],
+        withdrawal=WithdrawalOut(
+            withdrawn_at=referral.withdrawn_at,
+            withdrawn_by=str(referral.withdrawn_by) if referral.withdrawn_by else "",
+            reason=referral.withdrawal_reason,
+        )
+        if referral.withdrawn_at is not None
+        else None,
+        breaches=[
+            BreachOut(
+                urgency=Coded(code=b.urgency.code, label=b.urgency.label),
+                due_by=b.due_by,
+                reported_at=b.reported_at,
+                regraded_at=b.regraded_at,
+                regraded_to=_coded(b.regraded_to),
+            )
+            for b in referral.breaches.select_related("urgency", "regraded_to")
+        ]
+        if front_door
+        else [],
     )

@@ -61,6 +61,7 @@ def _with_details(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
     return queryset.select_related(
         "urgency",
         "referrer",
+        "withdrawn_by",
         "referrer_agency",
         "referrer_team",
         "triaged_by",
@@ -217,19 +218,20 @@ def referral_draft_get_for(*, actor: Any, draft_id: UUID) -> ReferralDraft:
     return draft
 
 
-def _unread(actor: Any, kind: str) -> QuerySet[ReferralNotification]:
+def _unread(actor: Any, *kinds: str) -> QuerySet[ReferralNotification]:
     if not access.is_staff_member(actor):
         return ReferralNotification.objects.none()
     return (
-        ReferralNotification.objects.filter(recipient=actor, kind=kind, read_at__isnull=True)
+        ReferralNotification.objects.filter(recipient=actor, kind__in=kinds, read_at__isnull=True)
         .select_related("referral", "referral__decision__decision_type")
         .order_by("-sent_at")
     )
 
 
 def feedback_unread_for(*, actor: Any) -> QuerySet[ReferralNotification]:
-    """Outcomes of the actor's referrals they have not read yet (for their home page)."""
-    return _unread(actor, ReferralNotification.Kind.FEEDBACK)
+    """Outcomes of the actor's referrals, and referrals withdrawn that concern them, not read yet (for
+    their home page)."""
+    return _unread(actor, ReferralNotification.Kind.FEEDBACK, ReferralNotification.Kind.WITHDRAWN)
 
 
 def breach_reports_unread_for(*, actor: Any) -> QuerySet[ReferralNotification]:

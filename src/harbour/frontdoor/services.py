@@ -34,6 +34,7 @@ from harbour.frontdoor.models import (
     LawfulBasis,
     NoFurtherActionReason,
     Referral,
+    ReferralBreach,
     ReferralContext,
     ReferralDecision,
     ReferralDraft,
@@ -758,16 +759,95 @@ def referral_regrade(*, actor: Any, referral_id: UUID, version: int, urgency: st
     with transaction.atomic():
         referral = locked_for_update(referral, expected_version=version)
         old_code = referral.urgency.code
+        old_due_by = referral.due_by
         referral.urgency = new
         referral.due_by = timescales.due_by(referral.submitted_at, new.working_days_to_decide)
+        breach_regraded = referral.breach_reported_at is not None and referral.due_by != old_due_by
+        if breach_regraded:
+            # The reported breach stays as history, marked re-graded; clearing breach_reported_at lets
+            # harbour tick report a new breach if the new timescale passes (or has passed) too.
+            ReferralBreach.objects.filter(referral=referral, regraded_at__isnull=True).update(
+                regraded_at=timezone.now(), regraded_by=actor, regraded_to=new
+            )
+            referral.breach_reported_at = None
         referral.save()
         audit.record(
             actor,
             "referral.regraded",
             referral,
             reason=reason.strip(),
-            detail={"reference": referral.reference, "from": old_code, "to": new.code},
+            detail={
+                "reference": referral.reference,
+                "from": old_code,
+                "to": new.code,
+                "breach_regraded": breach_regraded,
+            },
         )
+    return referral
+
+
+def referral_withdraw(*, actor: Any, referral_id: UUID, version: int, reason: str) -> Referral:
+    """Withdraw an open referral, with a reason: it leaves the triage queue and cannot be decided.
+
+    Its referrer or the front door may withdraw it. Withdrawn by the front door, the referrer is told;
+    withdrawn by the referrer, the officer who took it for triage (if someone had) is told: in Harbour,
+    and by email after commit.
+    """
+    referral = _get_referral_for_update(actor, referral_id)
+    errors: dict[str, str] = {}
+    if not referral.is_open:
+        errors["status"] = (
+            "This referral was already withdrawn."
+            if referral.status == Referral.Status.WITHDRAWN
+            else "This referral has been decided, so it can no longer be withdrawn."
+        )
+    elif not frontdoor_policies.can_withdraw(actor, referral):
+        raise PermissionDenied("Only the referrer or the front door can withdraw a referral.")
+    _check_texts(errors, [("reason", reason, MAX_TEXT, "Say why the referral is being withdrawn.")])
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    with transaction.atomic():
+        referral = locked_for_update(referral, expected_version=version)
+        by_referrer = referral.referrer_id is not None and referral.referrer_id == actor.pk
+        if by_referrer:
+            recipient_id = referral.triaged_by_id if referral.triaged_by_id != actor.pk else None
+            summary = f"Referral {referral.reference}: withdrawn by the referrer"
+        else:
+            recipient_id = referral.referrer_id
+            summary = f"Referral {referral.reference}: withdrawn by the front door"
+        previous_status = referral.status
+        referral.status = Referral.Status.WITHDRAWN
+        referral.withdrawn_at = now
+        referral.withdrawn_by = actor
+        referral.withdrawal_reason = reason.strip()
+        referral.save()
+        notification = None
+        if recipient_id is not None:
+            notification = ReferralNotification.objects.create(
+                recipient_id=recipient_id,
+                referral=referral,
+                kind=ReferralNotification.Kind.WITHDRAWN,
+                summary=summary[:300],
+                sent_at=now,
+            )
+        audit.record(
+            actor,
+            "referral.withdrawn",
+            referral,
+            reason=reason.strip(),
+            detail={
+                "reference": referral.reference,
+                "by": "referrer" if by_referrer else "front-door",
+                "previous_status": previous_status,
+                "told": ("triage-officer" if by_referrer else "referrer") if notification else "",
+            },
+        )
+        if notification is not None:
+            notification_id = notification.pk
+            transaction.on_commit(
+                lambda: notifications.email_withdrawal.enqueue(notification_id=str(notification_id))
+            )
     return referral
 
 

@@ -2,7 +2,9 @@
 
 A referral still open after its ``due_by`` is reported to the managers of its triage team (or, when it
 has none yet, of every team that holds ``frontdoor.triage``): an in-app notice and an email each, and
-``referral.breach_reported`` in the audit trail. ``breach_reported_at`` makes it happen once.
+``referral.breach_reported`` in the audit trail. ``breach_reported_at`` makes it happen once; each report is
+kept as a ``ReferralBreach`` (the urgency and due time it breached). Re-grading the urgency marks the
+report re-graded and clears ``breach_reported_at``, so a breach of the new timescale is reported afresh.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from harbour.accounts.models import Membership, User
 from harbour.audit import services as audit
 from harbour.core.ticks import TickJob, register
 from harbour.frontdoor import notifications
-from harbour.frontdoor.models import Referral, ReferralNotification
+from harbour.frontdoor.models import Referral, ReferralBreach, ReferralNotification
 from harbour.frontdoor.policies import OPEN_STATUSES
 
 
@@ -57,6 +59,7 @@ def report_breaches(now: datetime) -> int:
     """Report each open referral past its due time that has not been reported. Returns how many."""
     overdue = list(
         Referral.objects.select_for_update(of=("self",))
+        .select_related("urgency")
         .filter(status__in=OPEN_STATUSES, due_by__lte=now, breach_reported_at__isnull=True)
         .order_by("due_by", "pk")
     )
@@ -79,12 +82,20 @@ def report_breaches(now: datetime) -> int:
                 for manager in managers
             ]
         )
+        ReferralBreach.objects.create(
+            referral=referral,
+            urgency_id=referral.urgency_id,
+            due_by=referral.due_by,
+            reported_at=now,
+            managers_told=len(managers),
+        )
         audit.record(
             None,
             "referral.breach_reported",
             referral,
             detail={
                 "reference": referral.reference,
+                "urgency": referral.urgency.code,
                 "due_by": referral.due_by.isoformat(),
                 "told": [manager.get_username() for manager in managers],
             },

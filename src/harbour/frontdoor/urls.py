@@ -17,6 +17,7 @@ urlpatterns = [
     path("referrals/<uuid:referral_id>/decision/", views.decide, name="decide"),
     path("referrals/<uuid:referral_id>/urgency/", views.regrade, name="regrade"),
     path("referrals/<uuid:referral_id>/young-people/new/", views.subject_add, name="subject_add"),
+    path("referrals/<uuid:referral_id>/withdraw/", views.withdraw, name="withdraw"),
     path("drafts/", views.drafts, name="drafts"),
     path("drafts/save/", views.draft_save, name="draft_save"),
     path("drafts/<uuid:draft_id>/", views.draft_resume, name="draft"),

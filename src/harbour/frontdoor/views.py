@@ -30,7 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from harbour.core.errors import ConflictError
 from harbour.core.middleware import client_address
-from harbour.frontdoor import selectors, services
+from harbour.frontdoor import policies, selectors, services
 from harbour.frontdoor.forms import (
     ContextFormSet,
     DecisionForm,
@@ -40,6 +40,7 @@ from harbour.frontdoor.forms import (
     SubjectForm,
     SubjectFormSet,
     VersionForm,
+    WithdrawForm,
     data_to_querydict,
     initial_from_data,
     new_form_token,
@@ -472,6 +473,11 @@ def _detail_context(request: HttpRequest, referral: Referral) -> dict[str, Any]:
         context["regrade_form"] = RegradeForm(initial={**version, "urgency": referral.urgency.code})
         context["subject_version_form"] = VersionForm(initial=version)
         context["subject_form"] = SubjectForm(prefix="subject")
+    if triage or referral.triage_team_id in policies.managed_team_ids(actor):
+        context["breaches"] = list(referral.breaches.select_related("urgency", "regraded_to", "regraded_by"))
+    context["can_withdraw"] = policies.can_withdraw(actor, referral)
+    if context["can_withdraw"]:
+        context["withdraw_form"] = WithdrawForm(initial={"version": referral.version})
     return context
 
 
@@ -578,6 +584,36 @@ def regrade(request: HttpRequest, referral_id: UUID) -> HttpResponse:
             return redirect("frontdoor:referral", referral_id=referral.pk)
     context = _detail_context(request, referral)
     context["regrade_form"] = form
+    return render(request, "frontdoor/referral_detail.html", context, status=422)
+
+
+@never_cache
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, referral_id: UUID) -> HttpResponse:
+    """Withdraw an open referral: its referrer or the front door, with a reason."""
+    referral = selectors.referral_get_for(actor=request.user, referral_id=referral_id, purpose="withdraw")
+    if referral.is_open and not policies.can_withdraw(request.user, referral):
+        raise PermissionDenied
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            services.referral_withdraw(
+                actor=request.user,
+                referral_id=referral.pk,
+                version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ConflictError as conflict:
+            return _conflict_page(request, referral.pk, conflict, withdraw_form=form)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "The referral has been withdrawn and has left the front-door queue.")
+            return redirect("frontdoor:referral", referral_id=referral.pk)
+    context = _detail_context(request, referral)
+    context["withdraw_form"] = form
+    context["withdraw_open"] = True
     return render(request, "frontdoor/referral_detail.html", context, status=422)
 
 
