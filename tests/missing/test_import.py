@@ -156,7 +156,9 @@ def test_batches_load_everything(world, tmp_path):
     path = _write(tmp_path, HEADER + rows)
     output = _run(path, officer, "--batch-size", "10")
     assert "25 rows: 25 loaded" in output
-    assert output.count("loaded ") >= 3  # one progress line per batch
+    assert "prepared 10 of 25 rows" in output  # one progress line per batch
+    assert "prepared 20 of 25 rows" in output
+    assert "loaded 25 rows in one transaction" in output
     assert MissingEpisode.objects.count() == 25
 
 
@@ -182,6 +184,7 @@ def test_a_reviewed_row_is_linked_once(world, tmp_path):
     assert response.url == reverse("missing:episode", args=[episode.pk])
     assert episode.person == world.inside
     assert episode.import_key == unmatched.import_key
+    assert episode.log_import == unmatched.log_import  # which import the episode came from
     assert ReturnInterview.objects.filter(episode=episode).exists()
     assert not UnmatchedLogRow.objects.exists()
     assert "1 rows: 0 loaded, 0 unmatched (for review), 1 already loaded." in _run(path, officer)

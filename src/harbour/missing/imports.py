@@ -1,17 +1,28 @@
-"""Import of a police missing-persons log (CSV): validate every row, match, then load in batches.
+"""Import of a police missing-persons log (CSV): validate every row, match, then load in one transaction.
 
 1. **Validate first.** Every row is read and checked (required columns, dates and times, codes). If any
-   row is bad, the report lists each with its line number and reason and *nothing is loaded*.
-2. **Match.** Each row is matched to a known young person with the people app's matcher
-   (``harbour.people.matching.matches_for``). Only a best score at or above ``AUTO_LINK_THRESHOLD``
-   (and no second candidate that high) links the row; every other row is kept as an ``UnmatchedLogRow``
-   for review and listed in the unmatched report. No row is lost: each is loaded, unmatched, or
-   already loaded.
-3. **Load** in batches (``bulk_create``), each batch in its own transaction. Re-running the same file (or
-   a file that overlaps it) creates no duplicates: each row has an ``import_key``, the SHA-256 of the
-   police reference plus the row's identity (first and last name, date of birth and the time the episode
-   started), unique across episodes and unmatched rows. A row already loaded is counted and skipped;
-   later corrections to a loaded row (a new end time) are not applied.
+   row is bad, the report lists each with its line number and reason and *nothing is written*. While
+   the file is good so far, each chunk of rows is also checked against the keys already loaded (a
+   read), and the young people it names are gathered, each distinct identity once.
+2. **Match** each distinct identity once (rows of one young person share it: names folded, date of
+   birth, postcode, NHS number). An NHS number that passes its check and is held by exactly one young
+   person (whose date of birth, when the row gives one, agrees) links at once; every other identity
+   goes to the people app's matcher (``harbour.people.matching.matches_for``), and only a best score
+   at or above ``AUTO_LINK_THRESHOLD`` (and no second candidate that high) links it. Every other row
+   is kept as an ``UnmatchedLogRow`` for review and listed in the unmatched report. No row is lost:
+   each is loaded, unmatched, or already loaded.
+3. **Load** in one transaction, under a lock that lets one import load at a time: the file is read
+   again, each chunk's keys are checked against the database (authoritative now), and the new rows are
+   written with PostgreSQL's COPY (``bulk_create`` on other databases; see ``import_load``). The
+   import's audit event is written in the same transaction, so after an error nothing is half-loaded.
+   Re-running the same file (or a file that overlaps it) creates no duplicates: each row has an
+   ``import_key``, the SHA-256 of the police reference plus the row's identity (first and last name,
+   date of birth and the time the episode started), unique across episodes and unmatched rows. Later
+   corrections to a loaded row (a new end time) are not applied.
+
+Every episode the import creates names it (``MissingEpisode.log_import``), and the import is audited
+once (``police_log.imported``, with the counts and the file's SHA-256) rather than once per row: see
+docs/decisions/0008-one-audit-event-per-bulk-import.md.
 
 Times without an offset are read as UK local time (an hour that happens twice when the clocks go back
 is read as the first, BST). Episodes that have ended get a return home interview due 72 hours after the
@@ -24,19 +35,21 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from harbour.audit import services as audit
-from harbour.missing import policies
+from harbour.missing import import_load, policies
 from harbour.missing.clock import due_at_for
 from harbour.missing.models import (
     EpisodeKind,
@@ -48,7 +61,9 @@ from harbour.missing.models import (
     UnmatchedLogRow,
 )
 from harbour.people import matching
+from harbour.people.models import Person
 from harbour.people.names import fold
+from harbour.people.validation import nhs_number_problem
 
 FIELDS = (
     "police_reference",
@@ -63,6 +78,7 @@ FIELDS = (
     "ended_at",
     "risk_grade",
     "found_place",
+    "nhs_number",
 )
 REQUIRED = ("police_reference", "first_name", "last_name", "missing_from", "started_at")
 # The column each field is read from, unless a mapping says otherwise.
@@ -77,6 +93,13 @@ DATETIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
 )
 RECENT_BREACH_DAYS = 7
+# One import loads at a time (PostgreSQL advisory lock; SQLite has one writer anyway).
+_IMPORT_LOCK_KEY = 7_407_104
+# How many distinct identities between two progress lines while matching.
+MATCH_PROGRESS_EVERY = 5_000
+
+# Names repeat from row to row (the same young person, the same common names): fold each once.
+_fold = lru_cache(maxsize=200_000)(fold)
 
 
 @dataclass(frozen=True)
@@ -100,6 +123,7 @@ class ParsedRow:
     ended_at: datetime | None
     risk_grade: str
     found_place: str
+    nhs_number: str = ""
     key: str = ""
     raw: dict[str, str] = field(default_factory=dict)
 
@@ -110,8 +134,17 @@ class ImportReport:
     loaded: int = 0
     unmatched: int = 0
     already_loaded: int = 0
+    interviews: int = 0
+    identities: int = 0  # distinct young people (as the file names them) that were matched
+    linked_by_nhs_number: int = 0  # of those, linked by an NHS number held by one young person
+    linked_by_matcher: int = 0  # of those, linked by the matcher's score
+    writer: str = ""  # "copy" or "bulk_create"
     errors: list[RowError] = field(default_factory=list)
     log_import: PoliceLogImport | None = None
+    # Seconds spent in each stage: read (the CSV, both passes), validate (both passes), match (the
+    # already-loaded check before matching, and the matching), load (the loading pass's key checks,
+    # writes, audit event and commit).
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -122,8 +155,8 @@ def import_key(row: ParsedRow) -> str:
     identity = "|".join(
         [
             row.police_reference.strip().upper(),
-            fold(row.first_name),
-            fold(row.last_name),
+            _fold(row.first_name),
+            _fold(row.last_name),
             row.date_of_birth.isoformat() if row.date_of_birth else "",
             row.started_at.astimezone(UTC).isoformat(),
         ]
@@ -131,13 +164,41 @@ def import_key(row: ParsedRow) -> str:
     return hashlib.sha256(identity.encode()).hexdigest()
 
 
+def identity_of(row: ParsedRow) -> tuple[Any, ...]:
+    """What the matcher is asked about a row: rows of one young person spelled alike share it."""
+    return (
+        _fold(row.first_name),
+        _fold(row.last_name),
+        row.date_of_birth,
+        row.postcode.replace(" ", ""),
+        row.nhs_number,
+    )
+
+
 def _local(naive: datetime) -> datetime:
     return naive.replace(tzinfo=ZoneInfo(settings.TIME_ZONE), fold=0)
+
+
+def _day_month_year(text: str) -> tuple[int, int, int] | None:
+    """``DD/MM/YYYY`` read by hand (the police format; strptime is ten times slower)."""
+    if len(text) >= 10 and text[2] == "/" and text[5] == "/" and (len(text) == 10 or text[10] == " "):
+        day, month, year = text[0:2], text[3:5], text[6:10]
+        if day.isdigit() and month.isdigit() and year.isdigit():
+            return int(day), int(month), int(year)
+    return None
 
 
 def parse_datetime(text: str) -> datetime | None:
     """An ISO 8601 time with offset, or a UK local ``DD/MM/YYYY HH:MM`` / ``YYYY-MM-DD HH:MM``."""
     text = text.strip()
+    if len(text) == 16 and text[13] == ":" and (parts := _day_month_year(text)) is not None:
+        hour, minute = text[11:13], text[14:16]
+        if hour.isdigit() and minute.isdigit():
+            day, month, year = parts
+            try:
+                return _local(datetime(year, month, day, int(hour), int(minute))).astimezone(UTC)
+            except ValueError:
+                return None
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
@@ -153,9 +214,16 @@ def parse_datetime(text: str) -> datetime | None:
 
 
 def parse_date(text: str) -> date | None:
+    text = text.strip()
+    if len(text) == 10 and (parts := _day_month_year(text)) is not None:
+        day, month, year = parts
+        try:
+            return date(year, month, day)
+        except ValueError:
+            return None
     for fmt in DATE_FORMATS:
         try:
-            return datetime.strptime(text.strip(), fmt).date()
+            return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
     return None
@@ -179,7 +247,7 @@ class _Codes:
 
 
 def validate_row(  # noqa: PLR0912  (one check per column, in file order)
-    line: int, raw: dict[str, str], codes: _Codes
+    line: int, raw: dict[str, str], codes: _Codes, *, now: datetime | None = None
 ) -> ParsedRow | list[RowError]:
     errors: list[RowError] = []
     value = {name: (raw.get(name) or "").strip() for name in FIELDS}
@@ -203,7 +271,7 @@ def validate_row(  # noqa: PLR0912  (one check per column, in file order)
     started, ended = times["started_at"], times["ended_at"]
     if started is not None and ended is not None and ended < started:
         errors.append(RowError(line, "ended_at is before started_at"))
-    now = timezone.now()
+    now = now or timezone.now()
     if started is not None and started > now:
         errors.append(RowError(line, "started_at is in the future"))
     if ended is not None and ended > now:
@@ -224,6 +292,9 @@ def validate_row(  # noqa: PLR0912  (one check per column, in file order)
             errors.append(
                 RowError(line, f"risk_grade must be one of: {', '.join(sorted(set(codes.grades.values())))}")
             )
+    nhs_number = value["nhs_number"].replace(" ", "")
+    if nhs_number and (problem := nhs_number_problem(nhs_number)):
+        errors.append(RowError(line, f"nhs_number: {problem}"))
     for name, limit in (
         ("police_reference", 60),
         ("first_name", 100),
@@ -252,7 +323,8 @@ def validate_row(  # noqa: PLR0912  (one check per column, in file order)
         ended_at=ended,
         risk_grade=grade,
         found_place=value["found_place"],
-        raw={name: value[name] for name in FIELDS},
+        nhs_number=nhs_number,
+        raw=value,
     )
     row.key = import_key(row)
     return row
@@ -273,44 +345,126 @@ def read_rows(stream: TextIO, mapping: dict[str, str] | None = None) -> Iterator
 
 @dataclass(frozen=True)
 class _Match:
-    person_id: Any  # linked: the matcher is sure
+    person_id: Any  # linked: an NHS number held by one young person, or the matcher is sure
     candidate_id: Any  # not sure: the best candidate, for review
     score: float | None
+    how: str = ""  # "nhs-number" or "matcher" when linked
 
 
-def _best_person(row: ParsedRow, cache: dict[tuple[Any, ...], _Match]) -> _Match:
-    """The young person this row is, when the matcher is sure enough to link without review."""
-    ask = (fold(row.first_name), fold(row.last_name), row.date_of_birth, row.postcode.replace(" ", ""))
-    if ask not in cache:
-        query = matching.MatchQuery(
-            first_name=row.first_name,
-            last_name=row.last_name,
-            date_of_birth=row.date_of_birth,
-            postcode=row.postcode,
-        )
-        results = matching.matches_for(query, limit=2)
-        if not results:
-            cache[ask] = _Match(None, None, None)
+def _query_for(row: ParsedRow) -> matching.MatchQuery:
+    return matching.MatchQuery(
+        first_name=row.first_name,
+        last_name=row.last_name,
+        date_of_birth=row.date_of_birth,
+        postcode=row.postcode,
+        nhs_number=row.nhs_number,
+    )
+
+
+def _matcher_says(row: ParsedRow) -> _Match:
+    """The front door's matcher: linked only when the best is sure and no second candidate is."""
+    results = matching.matches_for(_query_for(row), limit=2)
+    if not results:
+        return _Match(None, None, None)
+    best = results[0]
+    sure = best.probability >= matching.AUTO_LINK_THRESHOLD and (
+        len(results) < 2 or results[1].probability < matching.AUTO_LINK_THRESHOLD
+    )
+    if sure:
+        return _Match(best.person_id, None, best.probability, "matcher")
+    return _Match(None, best.person_id, best.probability)
+
+
+def _held_nhs_numbers(numbers: Iterable[str]) -> dict[str, list[tuple[Any, date | None]]]:
+    """Each NHS number's holders among young people (not merged away): (id, date of birth)."""
+    numbers = sorted(set(numbers))
+    held: dict[str, list[tuple[Any, date | None]]] = {}
+    step = min(5000, connection.features.max_query_params or 5000)
+    for start in range(0, len(numbers), step):
+        found = Person.objects.filter(
+            nhs_number__in=numbers[start : start + step],
+            kind=Person.Kind.YOUNG_PERSON,
+            merged_into__isnull=True,
+        ).values_list("nhs_number", "pk", "date_of_birth")
+        for number, pk, born in found:
+            held.setdefault(number, []).append((pk, born))
+    return held
+
+
+def match_identities(
+    rows: dict[tuple[Any, ...], ParsedRow], say: Callable[[str], None] = lambda _text: None
+) -> dict[tuple[Any, ...], _Match]:
+    """Match each distinct identity once (one row stands for all rows spelled alike): an NHS number
+    held by exactly one young person links at once (unless the row's date of birth disagrees); the
+    rest go to the matcher."""
+    held = _held_nhs_numbers(row.nhs_number for row in rows.values() if row.nhs_number)
+    matches: dict[tuple[Any, ...], _Match] = {}
+    for done, (ask, row) in enumerate(rows.items(), start=1):
+        holders = held.get(row.nhs_number, []) if row.nhs_number else []
+        if len(holders) == 1 and (row.date_of_birth is None or row.date_of_birth == holders[0][1]):
+            matches[ask] = _Match(holders[0][0], None, None, "nhs-number")
         else:
-            best = results[0]
-            sure = best.probability >= matching.AUTO_LINK_THRESHOLD and (
-                len(results) < 2 or results[1].probability < matching.AUTO_LINK_THRESHOLD
-            )
-            cache[ask] = _Match(
-                best.person_id if sure else None, None if sure else best.person_id, best.probability
-            )
-    return cache[ask]
+            matches[ask] = _matcher_says(row)
+        if done % MATCH_PROGRESS_EVERY == 0:
+            say(f"matched {done:,} of {len(rows):,} distinct young people named in the file")
+    say(f"matched {len(rows):,} distinct young people named in the file")
+    return matches
 
 
 def _existing_keys(keys: list[str]) -> set[str]:
+    """The keys already loaded, as episodes or as rows kept for review."""
     found: set[str] = set()
-    for start in range(0, len(keys), 900):
-        chunk = keys[start : start + 900]
-        found.update(MissingEpisode.objects.filter(import_key__in=chunk).values_list("import_key", flat=True))
+    if connection.vendor == "postgresql" and keys:
+        # One round trip with the keys as one array parameter. The episodes' unique index on
+        # import_key leaves out the empty key: the first condition lets the planner use it.
+        episodes, unmatched = MissingEpisode._meta.db_table, UnmatchedLogRow._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT import_key FROM {episodes} WHERE import_key <> '' AND import_key = ANY(%s) "  # noqa: S608
+                f"UNION ALL SELECT import_key FROM {unmatched} WHERE import_key = ANY(%s)",
+                [keys, keys],
+            )
+            found.update(key for (key,) in cursor.fetchall())
+        return found
+    step = min(5000, connection.features.max_query_params or 5000)
+    for start in range(0, len(keys), step):
+        chunk = keys[start : start + step]
+        found.update(
+            MissingEpisode.objects.filter(import_key__in=chunk)
+            .exclude(import_key="")
+            .values_list("import_key", flat=True)
+        )
         found.update(
             UnmatchedLogRow.objects.filter(import_key__in=chunk).values_list("import_key", flat=True)
         )
     return found
+
+
+class _Clock:
+    """Seconds spent in each stage."""
+
+    def __init__(self, spent: dict[str, float]) -> None:
+        self.spent = spent
+        for stage in ("read", "validate", "match", "load"):
+            spent.setdefault(stage, 0.0)
+
+    def add(self, stage: str, since: float) -> float:
+        now = time.perf_counter()
+        self.spent[stage] += now - since
+        return now
+
+    def timed(self, stage: str, items: Iterable[Any]) -> Iterator[Any]:
+        """The items, the time spent producing each counted to ``stage``."""
+        iterator = iter(items)
+        while True:
+            started = time.perf_counter()
+            try:
+                item = next(iterator)
+            except StopIteration:
+                self.add(stage, started)
+                return
+            self.add(stage, started)
+            yield item
 
 
 def police_log_import(
@@ -322,156 +476,282 @@ def police_log_import(
     batch_size: int = 5000,
     progress: Callable[[str], None] | None = None,
     progress_every: int = 10_000,
+    copy: bool | None = None,
 ) -> ImportReport:
-    """Validate every row, then match and load them in batches. Nothing is loaded if any row is bad.
+    """Validate every row, match each distinct young person once, then load every new row in one
+    transaction. Nothing is written if any row is bad, and nothing stays half-loaded after an error.
 
-    ``rows()`` reads the file from its start; it is called twice (validate, then load), so a file of any
-    size streams through in batches rather than being held in memory.
+    ``rows()`` reads the file from its start; it is called twice (validate, then load), so a file of
+    any size streams through in chunks of ``batch_size`` rather than being held in memory. ``copy``
+    chooses the writer: None for COPY on PostgreSQL and ``bulk_create`` elsewhere.
     """
     if not policies.can_import(actor):
         raise PermissionDenied("Not allowed: import a police missing-persons log.")
-    say = progress or (lambda _text: None)
-    report = ImportReport()
-    codes = _Codes()
-    for line, raw in rows():
-        report.rows += 1
-        result = validate_row(line, raw, codes)
-        if isinstance(result, list):
-            report.errors.extend(result)
-        if report.rows % progress_every == 0:
-            say(f"validated {report.rows:,} rows ({len(report.errors):,} problems)")
-    say(f"validated {report.rows:,} rows ({len(report.errors):,} problems)")
-    if report.errors:
-        return report
-    loader = _Loader(actor=actor, report=report, filename=filename, sha256=sha256, say=say)
-    batch: list[ParsedRow] = []
-    for line, raw in rows():
-        result = validate_row(line, raw, codes)
-        if isinstance(result, list):  # the file changed since it was validated: stop (batches are atomic)
-            raise ValueError(f"Line {line} changed during the import; run it again: nothing is loaded twice.")
-        batch.append(result)
-        if len(batch) >= batch_size:
-            loader.load(batch)
-            batch = []
-    loader.load(batch)
-    loader.finish()
-    return report
+    run = _Run(rows=rows, batch_size=batch_size, say=progress or (lambda _text: None))
+    to_match = run.validate(progress_every)
+    if not run.report.ok:
+        return run.report
+    started = time.perf_counter()
+    matches = match_identities(to_match, run.say)
+    run.report.identities = len(matches)
+    run.report.linked_by_nhs_number = sum(1 for match in matches.values() if match.how == "nhs-number")
+    run.report.linked_by_matcher = sum(1 for match in matches.values() if match.how == "matcher")
+    to_match.clear()
+    run.clock.add("match", started)
+    run.load(
+        actor=actor,
+        filename=filename,
+        sha256=sha256,
+        matches=matches,
+        writer=import_load.writer_for(copy=copy),
+    )
+    return run.report
+
+
+class _Run:
+    """One import: the file read twice (validate, then load), and what became of its rows."""
+
+    def __init__(
+        self,
+        *,
+        rows: Callable[[], Iterable[tuple[int, dict[str, str]]]],
+        batch_size: int,
+        say: Callable[[str], None],
+    ) -> None:
+        self.rows, self.batch_size, self.say = rows, batch_size, say
+        self.report = ImportReport()
+        self.clock = _Clock(self.report.timings)
+        self.codes = _Codes()
+        self.now = timezone.now()
+
+    def validate(self, progress_every: int) -> dict[tuple[Any, ...], ParsedRow]:
+        """Check every row. While the file is good so far, each chunk's rows not already loaded are
+        gathered by identity (a read: nothing is written), so that each is matched once."""
+        report, clock = self.report, self.clock
+        to_match: dict[tuple[Any, ...], ParsedRow] = {}
+        seen: set[str] = set()
+        chunk: list[ParsedRow] = []
+
+        def gather(chunk: list[ParsedRow]) -> None:
+            started = time.perf_counter()
+            existing = _existing_keys([row.key for row in chunk])
+            for row in chunk:
+                if row.key not in existing and row.key not in seen:
+                    seen.add(row.key)
+                    to_match.setdefault(identity_of(row), row)
+            clock.add("match", started)
+
+        for line, raw in clock.timed("read", self.rows()):
+            started = time.perf_counter()
+            result = validate_row(line, raw, self.codes, now=self.now)
+            report.rows += 1
+            if isinstance(result, list):
+                report.errors.extend(result)
+                chunk = []
+            elif not report.errors:
+                chunk.append(result)
+            clock.add("validate", started)
+            if len(chunk) >= self.batch_size:
+                gather(chunk)
+                chunk = []
+            if report.rows % progress_every == 0:
+                self.say(f"validated {report.rows:,} rows ({len(report.errors):,} problems)")
+        self.say(f"validated {report.rows:,} rows ({len(report.errors):,} problems)")
+        if not report.errors:
+            gather(chunk)
+        return to_match
+
+    def load(
+        self,
+        *,
+        actor: Any,
+        filename: str,
+        sha256: str,
+        matches: dict[tuple[Any, ...], _Match],
+        writer: import_load.CopyWriter | import_load.BulkCreateWriter,
+    ) -> None:
+        """Read the file again and write every new row, all in one transaction (with the audit event)."""
+        report, clock = self.report, self.clock
+        report.writer = writer.name
+        started = time.perf_counter()
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK_KEY])
+            loader = _Loader(
+                actor=actor, report=report, filename=filename, sha256=sha256, now=self.now, writer=writer
+            )
+            loader.matches = matches
+            clock.add("load", started)
+            read = 0
+            chunk: list[ParsedRow] = []
+            for line, raw in clock.timed("read", self.rows()):
+                started = time.perf_counter()
+                result = validate_row(line, raw, self.codes, now=self.now)
+                clock.add("validate", started)
+                read += 1
+                if isinstance(result, list):  # the file changed since it was validated: nothing is kept
+                    raise ValueError(f"Line {line} changed during the import; nothing was loaded. Run again.")
+                chunk.append(result)
+                if len(chunk) >= self.batch_size:
+                    loader.load(chunk, clock)
+                    chunk = []
+                    self.say(f"prepared {read:,} of {report.rows:,} rows {loader.counts()}")
+            loader.load(chunk, clock)
+            if read != report.rows:
+                raise ValueError("The file changed during the import; nothing was loaded. Run it again.")
+            started = time.perf_counter()
+            loader.finish()
+        clock.add("load", started)
+        self.say(f"loaded {report.rows:,} rows in one transaction {loader.counts()}")
 
 
 class _Loader:
-    """Matches and writes batches of valid rows, each batch in one transaction."""
+    """Turns valid rows into episodes, interviews and rows for review, written by ``writer``."""
+
+    matches: dict[tuple[Any, ...], _Match]
 
     def __init__(
-        self, *, actor: Any, report: ImportReport, filename: str, sha256: str, say: Callable[[str], None]
+        self,
+        *,
+        actor: Any,
+        report: ImportReport,
+        filename: str,
+        sha256: str,
+        now: datetime,
+        writer: import_load.CopyWriter | import_load.BulkCreateWriter,
     ) -> None:
-        self.actor, self.report, self.say = actor, report, say
+        self.actor, self.report, self.now, self.writer = actor, report, now, writer
         self.kinds = {k.code: k.pk for k in EpisodeKind.objects.all()}
         self.settings = {s.code: s.pk for s in MissingSetting.objects.all()}
         self.grades = {g.code: g.pk for g in PoliceRiskGrade.objects.all()}
-        self.now = timezone.now()
-        self.cache: dict[tuple[Any, ...], _Match] = {}
-        self.done = 0
+        self.seen: set[str] = set()
+        self.ids = import_load.OrderedIds()
         self.log_import = PoliceLogImport.objects.create(
-            filename=filename[:255], sha256=sha256, imported_by=actor, started_at=self.now, rows=report.rows
+            filename=filename[:255], sha256=sha256, imported_by=actor, started_at=now, rows=report.rows
         )
         report.log_import = self.log_import
 
-    def load(self, batch: list[ParsedRow]) -> None:
+    def counts(self) -> str:
+        report = self.report
+        return (
+            f"({report.loaded:,} linked, {report.unmatched:,} for review, "
+            f"{report.already_loaded:,} already loaded)"
+        )
+
+    def match(self, row: ParsedRow, clock: _Clock) -> _Match:
+        ask = identity_of(row)
+        found = self.matches.get(ask)
+        if found is None:  # held when the file was validated, gone since: ask now
+            started = time.perf_counter()
+            found = self.matches[ask] = match_identities({ask: row})[ask]
+            clock.add("match", started)
+        return found
+
+    def load(self, batch: list[ParsedRow], clock: _Clock) -> None:
         if not batch:
             return
+        started = time.perf_counter()
         report = self.report
-        # Rows loaded by an earlier batch or run are in the database; repeats within this batch are not.
+        # Rows loaded by an earlier run are in the database; repeats within this file are not.
         existing = _existing_keys([row.key for row in batch])
-        seen: set[str] = set()
-        episodes: list[MissingEpisode] = []
-        interviews: list[ReturnInterview] = []
-        unmatched: list[UnmatchedLogRow] = []
+        episodes: list[dict[str, Any]] = []
+        interviews: list[dict[str, Any]] = []
+        unmatched: list[dict[str, Any]] = []
         for row in batch:
-            if row.key in existing or row.key in seen:
+            if row.key in existing or row.key in self.seen:
                 report.already_loaded += 1
                 continue
-            seen.add(row.key)
-            match = _best_person(row, self.cache)
+            self.seen.add(row.key)
+            started = clock.add("load", started)
+            match = self.match(row, clock)
+            started = time.perf_counter()
             if match.person_id is None:
-                unmatched.append(
-                    UnmatchedLogRow(
-                        log_import=self.log_import,
-                        line_number=row.line,
-                        import_key=row.key,
-                        data=row.raw,
-                        best_score=match.score,
-                        best_person_id=match.candidate_id,
-                    )
-                )
+                unmatched.append(self._unmatched(row, match))
                 continue
             episode = self._episode(row, match.person_id)
             episodes.append(episode)
             if row.ended_at is not None:
-                due = due_at_for(row.ended_at)
-                old = due <= self.now and self.now - row.ended_at > timedelta(days=RECENT_BREACH_DAYS)
-                interviews.append(
-                    ReturnInterview(
-                        episode=episode,
-                        person_id=match.person_id,
-                        returned_at=row.ended_at,
-                        due_at=due,
-                        breach_reported_at=self.now if old else None,
-                    )
-                )
-        with transaction.atomic():
-            MissingEpisode.objects.bulk_create(episodes, batch_size=1000)
-            ReturnInterview.objects.bulk_create(interviews, batch_size=1000)
-            UnmatchedLogRow.objects.bulk_create(unmatched, batch_size=1000)
-            report.loaded += len(episodes)
-            report.unmatched += len(unmatched)
-            PoliceLogImport.objects.filter(pk=self.log_import.pk).update(
-                loaded=report.loaded, unmatched=report.unmatched, already_loaded=report.already_loaded
-            )
-        self.done += len(batch)
-        self.say(
-            f"loaded {self.done:,} of {report.rows:,} rows "
-            f"({report.loaded:,} linked, {report.unmatched:,} unmatched, "
-            f"{report.already_loaded:,} already loaded)"
-        )
+                interviews.append(self._interview(row, episode))
+        self.writer.write(MissingEpisode, episodes)
+        self.writer.write(ReturnInterview, interviews)
+        self.writer.write(UnmatchedLogRow, unmatched)
+        report.loaded += len(episodes)
+        report.interviews += len(interviews)
+        report.unmatched += len(unmatched)
+        clock.add("load", started)
 
-    def _episode(self, row: ParsedRow, person_id: Any) -> MissingEpisode:
-        return MissingEpisode(
-            person_id=person_id,
-            kind_id=self.kinds[row.kind],
-            setting_id=self.settings[row.setting],
-            reported_by="Police",
-            reported_at=row.reported_at,
-            police_reference=row.police_reference,
-            risk_grade_id=self.grades.get(row.risk_grade) if row.risk_grade else None,
-            started_at=row.started_at,
-            ended_at=row.ended_at,
-            found_place=row.found_place,
-            recorded_by=self.actor,
-            source=MissingEpisode.Source.IMPORT,
-            import_key=row.key,
-        )
+    def _episode(self, row: ParsedRow, person_id: Any) -> dict[str, Any]:
+        return {
+            "id": self.ids(),
+            "created_at": self.now,
+            "updated_at": self.now,
+            "person_id": person_id,
+            "kind_id": self.kinds[row.kind],
+            "setting_id": self.settings[row.setting],
+            "reported_by": "Police",
+            "reported_at": row.reported_at,
+            "police_reference": row.police_reference,
+            "risk_grade_id": self.grades.get(row.risk_grade) if row.risk_grade else None,
+            "started_at": row.started_at,
+            "ended_at": row.ended_at,
+            "found_place": row.found_place,
+            "recorded_by_id": self.actor.pk,
+            "source": MissingEpisode.Source.IMPORT.value,
+            "import_key": row.key,
+            "log_import_id": self.log_import.pk,
+        }
+
+    def _interview(self, row: ParsedRow, episode: dict[str, Any]) -> dict[str, Any]:
+        assert row.ended_at is not None
+        due = due_at_for(row.ended_at)
+        old = due <= self.now and self.now - row.ended_at > timedelta(days=RECENT_BREACH_DAYS)
+        return {
+            "id": self.ids(),
+            "created_at": self.now,
+            "updated_at": self.now,
+            "episode_id": episode["id"],
+            "person_id": episode["person_id"],
+            "returned_at": row.ended_at,
+            "due_at": due,
+            "status": ReturnInterview.Status.TO_OFFER.value,
+            "breach_reported_at": self.now if old else None,
+        }
+
+    def _unmatched(self, row: ParsedRow, match: _Match) -> dict[str, Any]:
+        return {
+            "id": self.ids(),
+            "created_at": self.now,
+            "updated_at": self.now,
+            "log_import_id": self.log_import.pk,
+            "line_number": row.line,
+            "import_key": row.key,
+            "data": row.raw,
+            "best_score": match.score,
+            "best_person_id": match.candidate_id,
+        }
 
     def finish(self) -> None:
         report = self.report
-        with transaction.atomic():
-            PoliceLogImport.objects.filter(pk=self.log_import.pk).update(
-                finished_at=timezone.now(),
-                loaded=report.loaded,
-                unmatched=report.unmatched,
-                already_loaded=report.already_loaded,
-            )
-            audit.record(
-                self.actor,
-                "police_log.imported",
-                self.log_import,
-                detail={
-                    "rows": report.rows,
-                    "loaded": report.loaded,
-                    "unmatched": report.unmatched,
-                    "already_loaded": report.already_loaded,
-                    "sha256": self.log_import.sha256,
-                },
-            )
+        PoliceLogImport.objects.filter(pk=self.log_import.pk).update(
+            finished_at=timezone.now(),
+            loaded=report.loaded,
+            unmatched=report.unmatched,
+            already_loaded=report.already_loaded,
+        )
+        audit.record(
+            self.actor,
+            "police_log.imported",
+            self.log_import,
+            detail={
+                "rows": report.rows,
+                "loaded": report.loaded,
+                "unmatched": report.unmatched,
+                "already_loaded": report.already_loaded,
+                "interviews": report.interviews,
+                "sha256": self.log_import.sha256,
+            },
+        )
 
 
 def write_unmatched_report(log_import: PoliceLogImport, out: TextIO) -> int:
@@ -538,6 +818,7 @@ def unmatched_row_link(*, actor: Any, row_id: Any, person_id: Any) -> MissingEpi
             recorded_by=actor,
             source=MissingEpisode.Source.IMPORT,
             import_key=row.import_key,
+            log_import_id=row.log_import_id,
         )
         if parsed.ended_at is not None:
             ReturnInterview.objects.create(

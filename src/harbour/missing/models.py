@@ -135,6 +135,14 @@ class MissingEpisode(BaseModel):
     )
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.STAFF)
     import_key = models.CharField(max_length=64, blank=True)
+    log_import = models.ForeignKey(
+        "PoliceLogImport",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="episodes",
+        help_text="The police log import that created this episode (none when recorded by staff).",
+    )
 
     class Meta:
         ordering = ["-started_at"]

@@ -1,9 +1,10 @@
 """`harbour missing_import FILE.csv --as USERNAME [--mapping mapping.json]`: import a police missing log.
 
 Every row is validated first; if any is bad, each problem is printed with its line number and nothing
-is loaded. Valid files are matched and loaded in batches with progress printed as it goes; rows that
-could not be linked to one young person with confidence are written to an unmatched report for review.
-Running the same file again loads nothing twice. See docs/missing.md.
+is loaded. A valid file is matched (each distinct young person once) and loaded in one transaction,
+with progress printed as it goes; rows that could not be linked to one young person with confidence
+are written to an unmatched report for review. Running the same file again loads nothing twice. The
+work is done by ``harbour.missing.imports.police_log_import``. See docs/missing.md.
 """
 
 from __future__ import annotations
@@ -53,7 +54,9 @@ class Command(BaseCommand):
             type=Path,
             help="Where to write the unmatched rows (default: FILE.unmatched.csv beside the file).",
         )
-        parser.add_argument("--batch-size", type=int, default=5000)
+        parser.add_argument(
+            "--batch-size", type=int, default=5000, help="Rows read, checked and written at a time."
+        )
         parser.add_argument("--progress-every", type=int, default=10_000, help="Print progress every N rows.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -107,6 +110,13 @@ class Command(BaseCommand):
                 f"{report.rows:,} rows: {report.loaded:,} loaded, "
                 f"{report.unmatched:,} unmatched (for review), {report.already_loaded:,} already loaded."
             )
+        )
+        spent = report.timings
+        self.stdout.write(
+            f"{report.identities:,} distinct young people matched ({report.linked_by_nhs_number:,} linked "
+            f"by NHS number, {report.linked_by_matcher:,} by the matcher). Read and validated in "
+            f"{spent['read'] + spent['validate']:.1f} s, matched in {spent['match']:.1f} s, "
+            f"loaded in {spent['load']:.1f} s ({report.writer})."
         )
         if report.unmatched:
             self.stdout.write(f"Unmatched rows written to {target}.")
