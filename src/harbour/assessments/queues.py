@@ -14,10 +14,13 @@ from django.utils import timezone
 from harbour.assessments import selectors
 from harbour.ui.queues import QueueItem, WorkQueue, register
 
+# Items shown on the home page; each queue counts the rest.
+SHOWN = 25
+
 
 def assessments_waiting(actor: Any) -> list[QueueItem]:
     items = []
-    for assessment, what, whose in selectors.waiting_for(actor=actor):
+    for assessment, what, whose in selectors.waiting_for(actor=actor, limit=SHOWN):
         level = assessment.computed_level.label if assessment.computed_level else "Not scored yet"
         meta = [
             f"{what} from {whose}" if whose and whose != str(actor) else f"Your {what.lower()}",
@@ -37,7 +40,7 @@ def assessments_waiting(actor: Any) -> list[QueueItem]:
 def reviews_due(actor: Any) -> list[QueueItem]:
     today = timezone.localdate()
     items = []
-    for assessment in selectors.reviews_due_for(actor=actor):
+    for assessment in selectors.reviews_due_for(actor=actor, limit=SHOWN):
         due = assessment.next_review_on
         assert due is not None
         level = assessment.agreed_level.label if assessment.agreed_level else ""
@@ -52,6 +55,14 @@ def reviews_due(actor: Any) -> list[QueueItem]:
     return items
 
 
+def assessments_waiting_count(actor: Any) -> int:
+    return selectors.waiting_count(actor=actor)
+
+
+def reviews_due_count(actor: Any) -> int:
+    return selectors.reviews_due_count(actor=actor)
+
+
 register(
     WorkQueue(
         code="assessments-waiting",
@@ -59,6 +70,8 @@ register(
         empty_text="No joint exploitation risk assessments are waiting for your contribution or agreement.",
         capability="assessment.contribute",
         items=assessments_waiting,
+        count=assessments_waiting_count,
+        limit=SHOWN,
         order=12,
         columns=("Young person", "Waiting for", "Status"),
     )
@@ -70,6 +83,8 @@ register(
         empty_text="No joint exploitation risk assessment reviews are due in the next 14 days.",
         capability="assessment.lead",
         items=reviews_due,
+        count=reviews_due_count,
+        limit=SHOWN,
         order=13,
         columns=("Young person", "Review", "Status"),
     )

@@ -282,15 +282,14 @@ def _team_member_ids(actor: Any) -> list[Any]:
     )
 
 
-def waiting_for(*, actor: Any) -> list[tuple[Assessment, str, str]]:
-    """Open assessments waiting for the actor (or, for managers, their team): a contribution or the
-    agreement. Returns (assessment, what is waiting, whose) triples."""
+def _waiting_keys(actor: Any) -> list[tuple[Any, str, Any]]:
+    """(assessment id, what is waiting, whose user id) of every open item waiting for the actor or
+    their team, in queue order (contributions first, then agreements), young people the actor does not
+    see in full left out. Reads ids only: the rows shown are read afterwards."""
     if not access.is_staff_member(actor):
         return []
     people = set(_team_member_ids(actor)) | {actor.pk}
-    names = {u.pk: str(u) for u in User.objects.filter(pk__in=people)}
-    items: list[tuple[Assessment, str, str]] = []
-    waiting = (
+    contributions = list(
         Contribution.objects.filter(
             author_id__in=people,
             status=Contribution.Status.REQUESTED,
@@ -298,45 +297,80 @@ def waiting_for(*, actor: Any) -> list[tuple[Assessment, str, str]]:
         )
         # The lead's own contribution is part of the "Agreement" item, not a separate one.
         .exclude(author_id=F("assessment__lead_id"))
-        .select_related("assessment__person", "assessment__tool_version__tool", "assessment__computed_level")
-        .order_by("created_at")
+        .order_by("created_at", "pk")
+        .values_list("assessment_id", "assessment__person_id", "author_id")
     )
-    for contribution in waiting:
-        items.append((contribution.assessment, "Contribution", names.get(contribution.author_id, "")))
-    leading = _base().filter(lead_id__in=people, status=Assessment.Status.OPEN).order_by("opened_at")
-    for assessment in leading:
-        items.append((assessment, "Agreement", names.get(assessment.lead_id, "")))
-    visible = set(
-        access.filter_full(
-            actor, Person.objects.filter(pk__in={a.person_id for a, _, _ in items})
-        ).values_list("pk", flat=True)
+    leading = list(
+        Assessment.objects.filter(lead_id__in=people, status=Assessment.Status.OPEN)
+        .order_by("opened_at", "pk")
+        .values_list("pk", "person_id", "lead_id")
     )
-    return [item for item in items if item[0].person_id in visible]
+    visible = _visible_ids(actor, list({person_id for _, person_id, _ in contributions + leading}))
+    return [
+        (assessment_id, what, whose)
+        for rows, what in ((contributions, "Contribution"), (leading, "Agreement"))
+        for assessment_id, person_id, whose in rows
+        if person_id in visible
+    ]
 
 
-def reviews_due_for(*, actor: Any) -> list[Assessment]:
-    """Agreed assessments led by the actor (or their team) whose review is past or within 14 days,
-    with no newer assessment open."""
-    if not access.is_staff_member(actor):
-        return []
+def waiting_for(*, actor: Any, limit: int | None = None) -> list[tuple[Assessment, str, str]]:
+    """Open assessments waiting for the actor (or, for managers, their team): a contribution or the
+    agreement. Returns (assessment, what is waiting, whose) triples; ``limit``: only the first ones."""
+    keys = _waiting_keys(actor)
+    if limit is not None:
+        keys = keys[:limit]
+    assessments = _base().in_bulk({assessment_id for assessment_id, _, _ in keys})
+    names = {u.pk: str(u) for u in User.objects.filter(pk__in={whose for _, _, whose in keys})}
+    return [(assessments[assessment_id], what, names.get(whose, "")) for assessment_id, what, whose in keys]
+
+
+def waiting_count(*, actor: Any) -> int:
+    return len(_waiting_keys(actor))
+
+
+def _reviews_due(actor: Any) -> QuerySet[Assessment]:
     people = set(_team_member_ids(actor)) | {actor.pk}
     horizon = timezone.localdate() + datetime.timedelta(days=REVIEW_SOON_DAYS)
     open_people = Assessment.objects.filter(status=Assessment.Status.OPEN).values("person_id")
-    rows = (
-        _base()
-        .filter(lead_id__in=people, status=Assessment.Status.AGREED, next_review_on__lte=horizon)
+    return (
+        Assessment.objects.filter(
+            lead_id__in=people, status=Assessment.Status.AGREED, next_review_on__lte=horizon
+        )
         .exclude(person_id__in=open_people)
-        .order_by("next_review_on")
+        .order_by("next_review_on", "pk")
     )
-    found = list(rows)
-    visible = _visible_ids(actor, [row.person_id for row in found])
-    return [row for row in found if row.person_id in visible]
+
+
+def _reviews_due_keys(actor: Any) -> list[Any]:
+    """Ids of the agreed assessments whose review is due, in queue order, of young people the actor
+    sees in full."""
+    if not access.is_staff_member(actor):
+        return []
+    rows = list(_reviews_due(actor).values_list("pk", "person_id"))
+    visible = _visible_ids(actor, list({person_id for _, person_id in rows}))
+    return [pk for pk, person_id in rows if person_id in visible]
+
+
+def reviews_due_for(*, actor: Any, limit: int | None = None) -> list[Assessment]:
+    """Agreed assessments led by the actor (or their team) whose review is past or within 14 days,
+    with no newer assessment open (``limit``: only the first ones)."""
+    keys = _reviews_due_keys(actor)
+    if limit is not None:
+        keys = keys[:limit]
+    found = _base().in_bulk(keys)
+    return [found[pk] for pk in keys]
+
+
+def reviews_due_count(*, actor: Any) -> int:
+    return len(_reviews_due_keys(actor))
 
 
 def _visible_ids(actor: Any, person_ids: list[Any]) -> set[Any]:
-    return set(
-        access.filter_full(actor, Person.objects.filter(pk__in=person_ids)).values_list("pk", flat=True)
-    )
+    if not person_ids:
+        return set()
+    visible = access.filter_full(actor, Person.objects.filter(pk__in=person_ids))
+    return set(visible.order_by().values_list("pk", flat=True))
 
 
 def contributors_available(*, assessment: Assessment) -> list[tuple[User, str]]:

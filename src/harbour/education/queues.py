@@ -14,6 +14,9 @@ from harbour.ui import navigation
 from harbour.ui.navigation import NavEntry
 from harbour.ui.queues import QueueItem, WorkQueue, register
 
+# Items shown on the home page; each queue counts the rest in SQL.
+SHOWN = 25
+
 
 def _day(value: Any) -> str:
     return value.strftime("%-d %b %Y")
@@ -22,7 +25,7 @@ def _day(value: Any) -> str:
 def missing_education_enquiries(actor: Any) -> list[QueueItem]:
     today = timezone.localdate()
     items = []
-    for case in selectors.missing_cases_open_for(actor=actor):
+    for case in selectors.missing_cases_open_for(actor=actor, limit=SHOWN):
         overdue = case.enquiries_due_on < today
         items.append(
             QueueItem(
@@ -49,8 +52,16 @@ def new_exclusions(actor: Any) -> list[QueueItem]:
             ],
             tag="Permanent" if exclusion.kind.permanent else None,
         )
-        for exclusion in selectors.recent_exclusions_for(actor=actor)
+        for exclusion in selectors.recent_exclusions_for(actor=actor, limit=SHOWN)
     ]
+
+
+def missing_education_count(actor: Any) -> int:
+    return selectors.missing_cases_open_count(actor=actor)
+
+
+def new_exclusions_count(actor: Any) -> int:
+    return selectors.recent_exclusions_count(actor=actor)
 
 
 register(
@@ -60,6 +71,8 @@ register(
         empty_text="No young person you work with is missing education.",
         capability="person.edit",
         items=missing_education_enquiries,
+        count=missing_education_count,
+        limit=SHOWN,
         order=40,
         columns=("Young person", "Reported and next enquiry", "Status"),
     )
@@ -71,6 +84,8 @@ register(
         empty_text="No young person you work with has been suspended or excluded in the last 4 weeks.",
         capability="person.edit",
         items=new_exclusions,
+        count=new_exclusions_count,
+        limit=SHOWN,
         order=45,
         columns=("Young person", "Exclusion", "Kind"),
     )

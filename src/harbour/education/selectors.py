@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -109,17 +110,18 @@ def missing_case_get_for_change(*, actor: Any, case_id: UUID) -> MissingEducatio
 # --- home-page queues -----------------------------------------------------------------------------
 
 
-def missing_cases_open_for(*, actor: Any) -> list[MissingEducationCase]:
-    """Open children-missing-education cases about young people the actor sees in full, overdue
-    enquiries first. One audit event for the list."""
+def _open_cases(actor: Any) -> QuerySet[MissingEducationCase]:
     if not access.is_staff_member(actor):
-        return []
+        return MissingEducationCase.objects.none()
     seen = access.filter_full(actor, Person.objects.all()).values("pk")
-    cases = list(
-        MissingEducationCase.objects.filter(closed_on__isnull=True, person_id__in=seen)
-        .select_related("person")
-        .order_by("enquiries_due_on", "reported_on", "pk")
-    )
+    return MissingEducationCase.objects.filter(closed_on__isnull=True, person_id__in=seen)
+
+
+def missing_cases_open_for(*, actor: Any, limit: int | None = None) -> list[MissingEducationCase]:
+    """Open children-missing-education cases about young people the actor sees in full, overdue
+    enquiries first (``limit``: only the first ones). One audit event for the list."""
+    ordered = _open_cases(actor).select_related("person").order_by("enquiries_due_on", "reported_on", "pk")
+    cases = list(ordered if limit is None else ordered[:limit])
     if cases:
         audit.record(
             actor, "education.queue_viewed", detail={"queue": "missing-education", "shown": len(cases)}
@@ -127,28 +129,44 @@ def missing_cases_open_for(*, actor: Any) -> list[MissingEducationCase]:
     return cases
 
 
-def recent_exclusions_for(*, actor: Any, days: int = 28, today: dt.date | None = None) -> list[Exclusion]:
-    """Exclusions that started in the last ``days`` days of young people in the actor's standing
-    network (allocations and the teams they manage), newest first. One audit event for the list."""
+def missing_cases_open_count(*, actor: Any) -> int:
+    return _open_cases(actor).count()
+
+
+def _recent_exclusions(actor: Any, days: int, today: dt.date | None) -> QuerySet[Exclusion]:
     if not access.is_staff_member(actor):
-        return []
+        return Exclusion.objects.none()
     today = today or timezone.localdate()
     network = Person.objects.filter(access.full_access_q(actor, include_temporary=False)).values("pk")
-    exclusions = list(
-        Exclusion.objects.filter(
-            person_id__in=network,
-            starts_on__gte=today - dt.timedelta(days=days),
-            starts_on__lte=today,
-            status__in=Exclusion.STANDING,
-        )
+    return Exclusion.objects.filter(
+        person_id__in=network,
+        starts_on__gte=today - dt.timedelta(days=days),
+        starts_on__lte=today,
+        status__in=Exclusion.STANDING,
+    )
+
+
+def recent_exclusions_for(
+    *, actor: Any, days: int = 28, today: dt.date | None = None, limit: int | None = None
+) -> list[Exclusion]:
+    """Exclusions that started in the last ``days`` days of young people in the actor's standing
+    network (allocations and the teams they manage), newest first (``limit``: only the first ones).
+    One audit event for the list."""
+    ordered = (
+        _recent_exclusions(actor, days, today)
         .select_related("person", "kind", "school")
         .order_by("-starts_on", "-created_at")
     )
+    exclusions = list(ordered if limit is None else ordered[:limit])
     if exclusions:
         audit.record(
             actor, "education.queue_viewed", detail={"queue": "new-exclusions", "shown": len(exclusions)}
         )
     return exclusions
+
+
+def recent_exclusions_count(*, actor: Any, days: int = 28, today: dt.date | None = None) -> int:
+    return _recent_exclusions(actor, days, today).count()
 
 
 def period_get_for_change(*, actor: Any, model: type[Any], record_id: UUID) -> Any:

@@ -16,15 +16,18 @@ from harbour.ui import navigation
 from harbour.ui.navigation import NavEntry
 from harbour.ui.queues import QueueItem, WorkQueue, register
 
+# Items shown on the home page; each queue counts the rest in SQL and links to its full list.
+SHOWN = 25
+
 
 def _when(moment: Any) -> str:
     return timezone.localtime(moment).strftime("%-d %b %Y %H:%M")
 
 
 def referrals_to_triage(actor: Any) -> list[QueueItem]:
-    """Open referrals, most urgent and longest waiting first; breaches tagged overdue."""
+    """The first open referrals, most urgent and longest waiting first; breaches tagged overdue."""
     items = []
-    for row in selectors.referral_queue_for(actor=actor):
+    for row in selectors.referral_queue_for(actor=actor, limit=SHOWN):
         about = [subject.name for subject in row.subjects] + list(row.contexts)
         meta = [
             ", ".join(about) if about else "Young person not yet identified",
@@ -46,8 +49,12 @@ def referrals_to_triage(actor: Any) -> list[QueueItem]:
     return items
 
 
+def referrals_to_triage_count(actor: Any) -> int:
+    return selectors.referral_queue_count(actor=actor)
+
+
 def referral_outcomes(actor: Any) -> list[QueueItem]:
-    """Decisions on the actor's referrals that they have not read yet."""
+    """The newest decisions on the actor's referrals that they have not read yet."""
     return [
         QueueItem(
             title=notice.referral.reference,
@@ -55,8 +62,12 @@ def referral_outcomes(actor: Any) -> list[QueueItem]:
             meta=[notice.summary, f"Decided {_when(notice.sent_at)}"],
             tag="New",
         )
-        for notice in selectors.feedback_unread_for(actor=actor)
+        for notice in selectors.feedback_unread_for(actor=actor)[:SHOWN]
     ]
+
+
+def referral_outcomes_count(actor: Any) -> int:
+    return selectors.feedback_unread_for(actor=actor).count()
 
 
 register(
@@ -66,6 +77,8 @@ register(
         empty_text="No referrals are waiting for a decision.",
         capability="frontdoor.triage",
         items=referrals_to_triage,
+        count=referrals_to_triage_count,
+        limit=SHOWN,
         order=5,
         columns=("Referral", "About and due", "Status"),
         more_url="frontdoor:queue",
@@ -78,6 +91,8 @@ register(
         empty_text="No new outcomes. You will see here what the front door decided about your referrals.",
         capability="referral.submit",
         items=referral_outcomes,
+        count=referral_outcomes_count,
+        limit=SHOWN,
         order=30,
         columns=("Referral", "Outcome", "Status"),
         more_url="frontdoor:sent",

@@ -102,16 +102,18 @@ def _re_referral_counts(referrals: list[Referral]) -> dict[Any, int]:
     return counts
 
 
-def referral_queue_for(*, actor: Any, now: datetime | None = None) -> list[QueueRow]:
-    """The front-door queue: open referrals, most urgent first, then longest waiting. Triage only."""
+def referral_queue_for(
+    *, actor: Any, now: datetime | None = None, limit: int | None = None
+) -> list[QueueRow]:
+    """The front-door queue: open referrals, most urgent first, then longest waiting. Triage only.
+    ``limit``: only the first rows (the home page shows a few; ``referral_queue_count`` counts them all)."""
     if not policies.can_triage(actor):
         return []
     now = now or timezone.now()
-    referrals = list(
-        _with_details(Referral.objects.filter(status__in=policies.OPEN_STATUSES)).order_by(
-            "urgency__sort_order", "submitted_at", "pk"
-        )
+    queryset = _with_details(Referral.objects.filter(status__in=policies.OPEN_STATUSES)).order_by(
+        "urgency__sort_order", "submitted_at", "pk"
     )
+    referrals = list(queryset if limit is None else queryset[:limit])
     all_subjects = [subject for referral in referrals for subject in referral.subjects.all()]
     summaries = dict(
         zip(
@@ -146,6 +148,13 @@ def referral_queue_for(*, actor: Any, now: datetime | None = None) -> list[Queue
         )
         for referral in referrals
     ]
+
+
+def referral_queue_count(*, actor: Any) -> int:
+    """How many referrals are on the front-door queue (0 for those without triage)."""
+    if not policies.can_triage(actor):
+        return 0
+    return Referral.objects.filter(status__in=policies.OPEN_STATUSES).count()
 
 
 def referral_list_for(*, actor: Any) -> QuerySet[Referral]:

@@ -14,6 +14,9 @@ from harbour.missing import selectors
 from harbour.missing.selectors import InterviewRow
 from harbour.ui.queues import QueueItem, WorkQueue, register
 
+# Items shown on the home page; each queue counts the rest in SQL.
+SHOWN = 25
+
 
 def _when(moment: Any) -> str:
     return timezone.localtime(moment).strftime("%-d %b %Y %H:%M")
@@ -32,11 +35,19 @@ def _items(rows: list[InterviewRow]) -> list[QueueItem]:
 
 
 def interviews_mine(actor: Any) -> list[QueueItem]:
-    return _items(selectors.interviews_assigned_to(actor=actor))
+    return _items(selectors.interviews_assigned_to(actor=actor, limit=SHOWN))
+
+
+def interviews_mine_count(actor: Any) -> int:
+    return selectors.interviews_assigned_count(actor=actor)
 
 
 def interviews_team(actor: Any) -> list[QueueItem]:
-    return _items(selectors.interviews_for_managed_teams(actor=actor))
+    return _items(selectors.interviews_for_managed_teams(actor=actor, limit=SHOWN))
+
+
+def interviews_team_count(actor: Any) -> int:
+    return selectors.interviews_for_managed_teams_count(actor=actor)
 
 
 def notices(actor: Any) -> list[QueueItem]:
@@ -47,8 +58,12 @@ def notices(actor: Any) -> list[QueueItem]:
             meta=[notice.summary, f"Sent {_when(notice.sent_at)}"],
             tag="New",
         )
-        for notice in selectors.notices_unread_for(actor=actor)
+        for notice in selectors.notices_unread_for(actor=actor, limit=SHOWN)
     ]
+
+
+def notices_count(actor: Any) -> int:
+    return selectors.notices_unread_count(actor=actor)
 
 
 def rows_to_review(actor: Any) -> list[QueueItem]:
@@ -62,8 +77,14 @@ def rows_to_review(actor: Any) -> list[QueueItem]:
             meta=["Could not be linked to one young person with confidence"],
             tag="To review",
         )
-        for row in imports.unmatched_rows_for(actor=actor)[:200]
+        for row in imports.unmatched_rows_for(actor=actor)[:SHOWN]
     ]
+
+
+def rows_to_review_count(actor: Any) -> int:
+    from harbour.missing import imports
+
+    return imports.unmatched_rows_for(actor=actor).count()
 
 
 register(
@@ -73,6 +94,8 @@ register(
         empty_text="No police log rows are waiting for review.",
         capability="frontdoor.triage",
         items=rows_to_review,
+        count=rows_to_review_count,
+        limit=SHOWN,
         order=15,
         columns=("Row", "Why", "Status"),
         more_url="missing:unmatched",
@@ -85,6 +108,8 @@ register(
         empty_text="No return home interviews are assigned to you.",
         capability="person.search",
         items=interviews_mine,
+        count=interviews_mine_count,
+        limit=SHOWN,
         order=12,
         columns=("Young person", "Due and status", "Status"),
     )
@@ -96,6 +121,8 @@ register(
         empty_text="Your team has no return home interviews waiting.",
         capability="person.view_team_network",
         items=interviews_team,
+        count=interviews_team_count,
+        limit=SHOWN,
         order=13,
         columns=("Young person", "Due and status", "Status"),
     )
@@ -107,6 +134,8 @@ register(
         empty_text="Nothing new about young people going missing.",
         capability="person.search",
         items=notices,
+        count=notices_count,
+        limit=SHOWN,
         order=14,
         columns=("Young person", "What happened", "Status"),
     )

@@ -136,7 +136,8 @@ class InterviewRow:
     overdue: bool
 
 
-def _rows(queryset: QuerySet[ReturnInterview], now: datetime) -> list[InterviewRow]:
+def _rows(queryset: QuerySet[ReturnInterview], now: datetime, limit: int | None = None) -> list[InterviewRow]:
+    ordered = queryset.select_related("person", "interviewer").order_by("due_at", "pk")
     return [
         InterviewRow(
             interview_id=i.pk,
@@ -146,38 +147,60 @@ def _rows(queryset: QuerySet[ReturnInterview], now: datetime) -> list[InterviewR
             interviewer=str(i.interviewer) if i.interviewer else "Not assigned",
             overdue=i.due_at <= now,
         )
-        for i in queryset.select_related("person", "interviewer").order_by("due_at", "pk")
+        for i in (ordered if limit is None else ordered[:limit])
     ]
 
 
 OPEN = ReturnInterview.OPEN_STATUSES
 
 
-def interviews_assigned_to(*, actor: Any) -> list[InterviewRow]:
-    """Open interviews the actor is to do, soonest due first."""
+def _assigned(actor: Any) -> QuerySet[ReturnInterview]:
     if not access.is_staff_member(actor):
-        return []
-    rows = _rows(ReturnInterview.objects.filter(status__in=OPEN, interviewer=actor), timezone.now())
+        return ReturnInterview.objects.none()
+    return ReturnInterview.objects.filter(status__in=OPEN, interviewer=actor)
+
+
+def _of_managed_teams(actor: Any) -> QuerySet[ReturnInterview]:
+    managed = policies.managed_team_ids(actor)
+    if not managed:
+        return ReturnInterview.objects.none()
+    return ReturnInterview.objects.filter(status__in=OPEN, team_id__in=managed)
+
+
+def interviews_assigned_to(*, actor: Any, limit: int | None = None) -> list[InterviewRow]:
+    """Open interviews the actor is to do, soonest due first (``limit``: only the first ones)."""
+    rows = _rows(_assigned(actor), timezone.now(), limit)
     if rows:
         audit.record(actor, "return_interview.queue_viewed", detail={"queue": "assigned", "shown": len(rows)})
     return rows
 
 
-def interviews_for_managed_teams(*, actor: Any) -> list[InterviewRow]:
-    """Open interviews of the teams the actor manages, soonest due first."""
-    managed = policies.managed_team_ids(actor)
-    if not managed:
-        return []
-    rows = _rows(ReturnInterview.objects.filter(status__in=OPEN, team_id__in=managed), timezone.now())
+def interviews_assigned_count(*, actor: Any) -> int:
+    return _assigned(actor).count()
+
+
+def interviews_for_managed_teams(*, actor: Any, limit: int | None = None) -> list[InterviewRow]:
+    """Open interviews of the teams the actor manages, soonest due first (``limit``: only the first ones)."""
+    rows = _rows(_of_managed_teams(actor), timezone.now(), limit)
     if rows:
         audit.record(actor, "return_interview.queue_viewed", detail={"queue": "team", "shown": len(rows)})
     return rows
 
 
-def notices_unread_for(*, actor: Any) -> list[MissingNotice]:
-    """The actor's own unread notices (triggers fired, 72-hour breaches), newest first."""
+def interviews_for_managed_teams_count(*, actor: Any) -> int:
+    return _of_managed_teams(actor).count()
+
+
+def _unread_notices(actor: Any) -> QuerySet[MissingNotice]:
     if not access.is_staff_member(actor):
-        return []
-    return list(
-        MissingNotice.objects.filter(recipient=actor, read_at__isnull=True).select_related("person")[:200]
-    )
+        return MissingNotice.objects.none()
+    return MissingNotice.objects.filter(recipient=actor, read_at__isnull=True)
+
+
+def notices_unread_for(*, actor: Any, limit: int = 200) -> list[MissingNotice]:
+    """The actor's own unread notices (triggers fired, 72-hour breaches), newest first."""
+    return list(_unread_notices(actor).select_related("person")[:limit])
+
+
+def notices_unread_count(*, actor: Any) -> int:
+    return _unread_notices(actor).count()

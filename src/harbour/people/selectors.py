@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.http import Http404
 
 from harbour.access import policies
@@ -139,10 +140,13 @@ def person_caseload_for(*, actor: Any) -> QuerySet[Person]:
     they manage), without records opened for a while by a grant or break-glass."""
     if not policies.is_staff_member(actor):
         return Person.objects.none()
+    # Ordered by an expression equal to the surname, not the column: with the column PostgreSQL walks
+    # the whole names index checking each person against the network (a third of a second for a
+    # caseload of 20 at scale 10); with the expression it finds the network first, then sorts it.
     return (
         Person.objects.filter(policies.full_access_q(actor, include_temporary=False))
         .filter(kind=Person.Kind.YOUNG_PERSON, merged_into__isnull=True)
-        .order_by("last_name", "first_name", "id")
+        .order_by(Concat("last_name", Value("")), "first_name", "id")
     )
 
 
