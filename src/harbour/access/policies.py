@@ -93,15 +93,42 @@ def full_access_q(actor: Any, *, include_temporary: bool = True) -> Q:
     return condition
 
 
+def _ids_of(condition: Q) -> QuerySet[Any] | None:
+    """The subquery of a source written as ``Q(pk__in=<queryset of ids>)``; None for any other shape."""
+    if condition.negated or len(condition.children) != 1:
+        return None
+    child = condition.children[0]
+    if isinstance(child, tuple) and child[0] == "pk__in" and isinstance(child[1], QuerySet):
+        return child[1].order_by()
+    return None
+
+
+def _any_of(conditions: list[Q]) -> Q:
+    """People matching any of the conditions. Those written as ``pk IN (subquery)`` become one
+    ``pk IN (... UNION ...)``: PostgreSQL checks an OR of several IN-subqueries against every person
+    (a scan of the whole table), but looks up the few people a union gives by their primary key."""
+    subqueries: list[QuerySet[Any]] = []
+    others = Q(pk__in=[])
+    for condition in conditions:
+        ids = _ids_of(condition)
+        if ids is not None:
+            subqueries.append(ids)
+        else:
+            others |= condition
+    if not subqueries:
+        return others
+    return Q(pk__in=subqueries[0].union(*subqueries[1:])) | others
+
+
 def _direct_q(actor: Any, *, include_temporary: bool) -> Q:
     if not is_staff_member(actor):
         return Q(pk__in=[])
     allocations = _current_allocations()
     as_worker = allocations.filter(worker=actor)
-    condition = Q(pk__in=as_worker.values("person_id"))
+    sources = [Q(pk__in=as_worker.values("person_id"))]
     if actor.has_capability("person.view_team_cases"):
         as_team_member = allocations.filter(team_id__in=team_ids_of(actor), worker__isnull=True)
-        condition |= Q(pk__in=as_team_member.values("person_id"))
+        sources.append(Q(pk__in=as_team_member.values("person_id")))
     managed = _managed_team_ids(actor)
     if managed:
         today = timezone.localdate()
@@ -110,17 +137,20 @@ def _direct_q(actor: Any, *, include_temporary: bool) -> Q:
             .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
             .values("user_id")
         )
-        as_manager = allocations.filter(Q(team_id__in=managed) | Q(worker_id__in=team_members))
-        condition |= Q(pk__in=as_manager.values("person_id"))
+        # Two subqueries rather than one with an OR, so that each uses its own index.
+        sources.append(Q(pk__in=allocations.filter(team_id__in=managed).values("person_id")))
+        sources.append(Q(pk__in=allocations.filter(worker_id__in=team_members).values("person_id")))
     if include_temporary:
-        condition |= Q(pk__in=AccessGrant.objects.active().filter(grantee=actor).values("person_id"))
-        condition |= Q(pk__in=BreakGlass.objects.active().filter(user=actor).values("person_id"))
+        sources.append(Q(pk__in=AccessGrant.objects.active().filter(grantee=actor).values("person_id")))
+        sources.append(Q(pk__in=BreakGlass.objects.active().filter(user=actor).values("person_id")))
         for _code, source, _explain in _actor_sources:
-            condition |= source(actor)
-    if include_temporary:
+            sources.append(source(actor))
+    condition = _any_of(sources)
+    if include_temporary and _linked_sources:
         base = condition
         for _code, linked, _explain in _linked_sources:
-            condition |= linked(base)
+            sources.append(linked(base))
+        condition = _any_of(sources)
     return condition
 
 
