@@ -171,7 +171,12 @@ class Assessment(BaseModel):
 
     class Meta:
         ordering = ["-opened_at"]
-        indexes = [models.Index(fields=["person", "status"], name="assessment_person_status")]
+        indexes = [
+            models.Index(fields=["person", "status"], name="assessment_person_status"),
+            # A young person's agreed assessments in order: their current level is the latest one
+            # (partnership figures, risk history).
+            models.Index(fields=["person", "agreed_at"], name="assessment_person_agreed"),
+        ]
 
     def __str__(self) -> str:
         return f"Assessment {self.pk}"

@@ -213,18 +213,23 @@ def current_assessments(period: Period, people: People) -> QuerySet[Assessment]:
     return _of(_agreed(period), people).filter(~Exists(later))
 
 
-def current_levels(period: Period, people: People) -> dict[Any, int]:
-    """Each assessed young person's current agreed rank, in one query (the risk and exclusions panels
-    both need it)."""
-    return dict(current_assessments(period, people).values_list("person_id", "agreed_level__rank"))
+def current_ranks(period: Period, people: People) -> Counter[int]:
+    """How many young people are at each current agreed rank, counted in the database (the risk and
+    exclusions panels both need it)."""
+    rows = (
+        current_assessments(period, people)
+        .values("agreed_level__rank")
+        .annotate(young_people=Count("person_id", distinct=True))
+        .order_by()
+    )
+    return Counter({row["agreed_level__rank"]: row["young_people"] for row in rows})
 
 
-def risk_panel(period: Period, people: People, levels: dict[Any, int] | None = None) -> Panel:
+def risk_panel(period: Period, people: People, by_rank: Counter[int] | None = None) -> Panel:
     """Young people by current agreed risk level; movement between levels over the period; types."""
     current = current_assessments(period, people)
-    if levels is None:
-        levels = current_levels(period, people)
-    by_rank = Counter(levels.values())
+    if by_rank is None:
+        by_rank = current_ranks(period, people)
     ranks = sorted(set(RANK_LABELS) | set(by_rank))
     # The young people at risk (rank 1 and above) are shown as a total of their levels; "no identified
     # risk" stands on its own, so no total of every level is shown that would reveal it by subtraction.
@@ -523,27 +528,28 @@ def return_interviews_panel(period: Period, people: People) -> Panel:
 # --- exclusions (education) ----------------------------------------------------------------------------
 
 
-def exclusions_panel(period: Period, people: People, levels: dict[Any, int] | None = None) -> Panel:
+def exclusions_panel(period: Period, people: People, by_rank: Counter[int] | None = None) -> Panel:
     """Suspensions and permanent exclusions in the period of young people at risk (current level)."""
-    if levels is None:
-        levels = current_levels(period, people)
-    at_risk = {person_id for person_id, rank in levels.items() if rank >= AT_RISK_RANK}
-    # The period's standing exclusions are few: they are kept for the young people at risk here,
-    # rather than sending every at-risk young person's id back to the database.
-    standing = Exclusion.objects.filter(
-        starts_on__gte=period.first_day, starts_on__lte=period.today, status__in=Exclusion.STANDING
+    if by_rank is None:
+        by_rank = current_ranks(period, people)
+    # The young people at risk, as a subquery (already narrowed to the chosen young people).
+    at_risk_people = (
+        current_assessments(period, people).filter(agreed_level__rank__gte=AT_RISK_RANK).values("person_id")
     )
-    rows = [
-        (person_id, kind_id)
-        for person_id, kind_id in _of(standing, people).values_list("person_id", "kind_id")
-        if person_id in at_risk
-    ]
+    rows = list(
+        Exclusion.objects.filter(
+            starts_on__gte=period.first_day,
+            starts_on__lte=period.today,
+            status__in=Exclusion.STANDING,
+            person_id__in=at_risk_people,
+        ).values_list("person_id", "kind_id")
+    )
     exclusions_by_kind = Counter(kind_id for _, kind_id in rows)
     people_by_kind = Counter(kind_id for person_id, kind_id in set(rows))
     kinds = list(ExclusionKind.objects.filter(active=True).values_list("pk", "label"))
     exclusion_counts = suppression.counts({pk: exclusions_by_kind[pk] for pk, _ in kinds})
     people_counts = suppression.counts({pk: people_by_kind[pk] for pk, _ in kinds})
-    at_risk_total = suppression.count(len(at_risk))
+    at_risk_total = suppression.count(sum(n for rank, n in by_rank.items() if rank >= AT_RISK_RANK))
     excluded = suppression.count(len({person_id for person_id, _ in rows}))
     table = TableBuilder(
         caption="Suspensions and exclusions of young people at risk",
@@ -587,11 +593,11 @@ PANELS = (referrals_panel, risk_panel, missing_panel, return_interviews_panel, e
 
 
 def all_panels(period: Period, people: People) -> list[Panel]:
-    levels = current_levels(period, people)
+    by_rank = current_ranks(period, people)
     return [
         referrals_panel(period, people),
-        risk_panel(period, people, levels),
+        risk_panel(period, people, by_rank),
         missing_panel(period, people),
         return_interviews_panel(period, people),
-        exclusions_panel(period, people, levels),
+        exclusions_panel(period, people, by_rank),
     ]
