@@ -259,6 +259,39 @@ def test_api_search_is_name_only_outside_the_network(world):
                 assert "date_of_birth" not in item, (actor, name)
 
 
+MERGE_REVIEWERS = {"front-door-officer", "team-manager"}  # the roles holding person.merge
+
+
+def test_api_duplicates_routes_matrix(world):
+    """The possible-duplicates routes name two people's identities: person.merge holders only, 404 for
+    every other role (as on the review pages), whatever the young people's networks."""
+    from harbour.people.duplicates import ordered
+    from harbour.people.models import PossibleDuplicate
+
+    a, b = ordered(world.inside.pk, world.outside.pk)
+    pair = PossibleDuplicate.objects.create(person_a_id=a, person_b_id=b, score=0.9, explanation=[])
+    failures = []
+    for actor in ACTORS:
+        client = world.client_for(_user(world, actor))
+        expected = 200 if actor in MERGE_REVIEWERS else 404
+        for path in ("/api/v1/people/duplicates", f"/api/v1/people/duplicates/{pair.pk}"):
+            if (status := client.get(path).status_code) != expected:
+                failures.append(f"{actor} -> GET {path}: expected {expected}, got {status}")
+        stale = {"version": 999, "reason": "Checking access."}
+        merge = {**stale, "survivor": str(a), "survivor_version": 999, "merged_version": 999}
+        for path, body in (
+            (f"/api/v1/people/duplicates/{pair.pk}/merge", merge),
+            (f"/api/v1/people/duplicates/{pair.pk}/not-same", stale),
+        ):
+            # Stale versions: holders get 409 (nothing changes), everyone else the 404 of a missing pair.
+            status = client.post(path, data=json.dumps(body), content_type="application/json").status_code
+            if status != (409 if actor in MERGE_REVIEWERS else 404):
+                failures.append(f"{actor} -> POST {path}: got {status}")
+    assert not failures, "\n".join(failures)
+    pair.refresh_from_db()
+    assert pair.status == PossibleDuplicate.Status.OPEN
+
+
 def test_anonymous_visitors_see_nothing(world, client):
     for route in WEB_ROUTES:
         response = client.get(reverse(route, kwargs={"person_id": world.inside.pk}))

@@ -20,7 +20,8 @@ from harbour.api.auth import current_user
 from harbour.api.errors import ApiError, ErrorOut
 from harbour.core.errors import ConflictError
 from harbour.core.models import Town
-from harbour.people import selectors, services, validation
+from harbour.people import duplicates, merging, selectors, services, validation
+from harbour.people import schemas_duplicates as dup_schemas
 from harbour.people.matching import AUTO_LINK_THRESHOLD, REVIEW_THRESHOLD, MatchQuery
 from harbour.people.models import Ethnicity, Gender, School
 from harbour.people.schemas import (
@@ -261,6 +262,133 @@ def people_create(request: HttpRequest, payload: PersonCreate) -> Status[Any]:
         )
     view = selectors.person_get_for(actor=actor, person_id=person.pk, purpose="api.created")
     return Status(201, person_detail(view))
+
+
+# --- possible duplicates, merge and unmerge (declared before /{person_id}, which would take "duplicates") --
+# The same access as the review pages (people/views_duplicates.py): only person.merge holders, and 404 for
+# everyone else, as for a missing record; the reads and writes are the pages' own selectors and services.
+
+DUPLICATE_ERRORS: dict[int, Any] = {**ERRORS, 409: ErrorOut}
+
+
+@router.get(
+    "/duplicates",
+    response={200: dup_schemas.DuplicatePage, **ERRORS},
+    summary="Possible duplicates to review",
+)
+def duplicates_list(request: HttpRequest, filters: Query[dup_schemas.DuplicateFilters]) -> Any:
+    """The review queue (`person.merge`): pairs with this `status` (`open` by default), highest score
+    first."""
+    actor = current_user(request)
+    pairs = duplicates.duplicate_list_for(actor=actor, status=filters.status)
+    count = pairs.count()
+    start = (filters.page - 1) * filters.page_size
+    shown = list(pairs.select_related("decided_by")[start : start + filters.page_size])
+    duplicates.duplicate_list_audit(
+        actor=actor, status=filters.status, page_number=filters.page, shown=len(shown)
+    )
+    more = start + filters.page_size < count
+    return dup_schemas.DuplicatePage(
+        items=[dup_schemas.PairListItem(**dup_schemas.pair_list_item(pair)) for pair in shown],
+        count=count,
+        page=filters.page,
+        page_size=filters.page_size,
+        next_page=filters.page + 1 if more else None,
+    )
+
+
+@router.get(
+    "/duplicates/{pair_id}", response={200: dup_schemas.PairOut, **ERRORS}, summary="A possible duplicate"
+)
+def duplicates_get(request: HttpRequest, pair_id: UUID) -> Any:
+    """Both records side by side, with the scorer's explanation and the versions to send back."""
+    return dup_schemas.pair_out(
+        duplicates.duplicate_get_for(actor=current_user(request), pair_id=pair_id, purpose="api")
+    )
+
+
+@router.post(
+    "/duplicates/{pair_id}/merge",
+    response={201: dup_schemas.MergeOut, **DUPLICATE_ERRORS},
+    summary="Merge a possible duplicate",
+)
+def duplicates_merge(request: HttpRequest, pair_id: UUID, payload: dup_schemas.MergeIn) -> Status[Any]:
+    """Merge the pair into the `survivor` record. Records whose NHS numbers, UPNs or dates of birth differ
+    need an `override_reason` (422 on that field otherwise). Stale versions get 409."""
+    actor = current_user(request)
+    pair = duplicates.duplicate_get_for(actor=actor, pair_id=pair_id, purpose="api.merge").pair
+    if payload.survivor not in (pair.person_a_id, pair.person_b_id):
+        raise ValidationError({"survivor": "Give the id of one of the two records of this pair."})
+    if unknown := dup_schemas.unknown_fields(payload.take_from_merged):
+        raise ValidationError({"take_from_merged": f"These fields cannot be taken: {', '.join(unknown)}."})
+    survivor, merged = (
+        (pair.person_a, pair.person_b)
+        if payload.survivor == pair.person_a_id
+        else (pair.person_b, pair.person_a)
+    )
+    done = merging.person_merge(
+        actor=actor,
+        survivor=survivor,
+        merged=merged,
+        survivor_version=payload.survivor_version,
+        merged_version=payload.merged_version,
+        reason=payload.reason,
+        override_reason=payload.override_reason,
+        take_from_merged=sorted(
+            set(payload.take_from_merged) | set(merging.fields_only_on(merged, survivor))
+        ),
+        duplicate=pair,
+        duplicate_version=payload.version,
+    )
+    return Status(201, dup_schemas.merge_out(done))
+
+
+@router.post(
+    "/duplicates/{pair_id}/not-same",
+    response={200: dup_schemas.PairOut, **DUPLICATE_ERRORS},
+    summary="Record that a possible duplicate is two young people",
+)
+def duplicates_not_same(request: HttpRequest, pair_id: UUID, payload: dup_schemas.NotSameIn) -> Any:
+    """Decide the pair is two different young people, with a `reason`. A later scan never reopens it."""
+    actor = current_user(request)
+    view = duplicates.duplicate_get_for(actor=actor, pair_id=pair_id, purpose="api.dismiss")
+    duplicates.duplicate_dismiss(actor=actor, pair=view.pair, version=payload.version, reason=payload.reason)
+    return dup_schemas.pair_out(
+        duplicates.duplicate_get_for(actor=actor, pair_id=pair_id, purpose="api.dismissed")
+    )
+
+
+@router.get("/merges/{merge_id}", response={200: dup_schemas.MergeOut, **ERRORS}, summary="A merge")
+def merges_get(request: HttpRequest, merge_id: UUID) -> Any:
+    """A merge (`person.merge`), with the versions an unmerge needs."""
+    actor = current_user(request)
+    record = merging.merge_get_for(actor=actor, merge_id=merge_id)
+    merging.merge_view_audit(actor=actor, merge=record)
+    return dup_schemas.merge_out(record)
+
+
+@router.post(
+    "/merges/{merge_id}/unmerge",
+    response={200: dup_schemas.MergeOut, **DUPLICATE_ERRORS},
+    summary="Undo a merge",
+)
+def merges_unmerge(request: HttpRequest, merge_id: UUID, payload: dup_schemas.UnmergeIn) -> Any:
+    """Put both records back exactly as they were, with a `reason`. The pair is open for review again."""
+    actor = current_user(request)
+    record = merging.merge_get_for(actor=actor, merge_id=merge_id)
+    result = merging.person_unmerge(
+        actor=actor,
+        merge=record,
+        version=payload.version,
+        survivor_version=payload.survivor_version,
+        merged_version=payload.merged_version,
+        reason=payload.reason,
+    )
+    return dup_schemas.merge_out(
+        merging.merge_get_for(actor=actor, merge_id=merge_id),
+        not_restored=result.not_restored,
+        fields_kept=result.fields_kept,
+    )
 
 
 @router.get("/{person_id}", response={200: PersonDetail, **ERRORS}, summary="Read a person")

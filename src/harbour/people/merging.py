@@ -190,6 +190,16 @@ def differing_fields(first: Person, second: Person) -> list[str]:
     ]
 
 
+def fields_only_on(source: Person, target: Person) -> list[str]:
+    """The merge fields ``source`` holds a value for and ``target`` does not: a merge takes these from the
+    closing record rather than lose them from view (the review page does the same)."""
+    return [
+        name
+        for name in MERGE_FIELDS
+        if _field_value(target, name) in (None, "") and _field_value(source, name) not in (None, "")
+    ]
+
+
 # --- merge ----------------------------------------------------------------------------------------------
 
 
