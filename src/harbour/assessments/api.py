@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Status
 
 from harbour.api.auth import current_user
 from harbour.api.errors import ErrorOut
-from harbour.assessments import schemas, selectors, services
+from harbour.assessments import policies, schemas, selectors, services
 from harbour.assessments.inputs import AgreeInput, AnswerInput
 from harbour.assessments.schemas import (
     AgreementIn,
@@ -20,6 +21,8 @@ from harbour.assessments.schemas import (
     AssessmentOut,
     AssessmentPage,
     ContributionIn,
+    ContributorIn,
+    OfferList,
     OpenIn,
     SectionsIn,
 )
@@ -154,4 +157,64 @@ def assessments_agree(request: HttpRequest, assessment_id: UUID, payload: Agreem
             exploitation_types=list(payload.exploitation_types),
         ),
     )
+    return _read(actor, assessment_id)
+
+
+@router.post(
+    "/{assessment_id}/contributors",
+    response={201: AssessmentOut, **ERRORS},
+    summary="Ask a professional to contribute",
+)
+def assessments_contributor_request(
+    request: HttpRequest, assessment_id: UUID, payload: ContributorIn
+) -> Status[AssessmentOut]:
+    """The lead asks a colleague to contribute, as on the assessment page: someone whose current role
+    lets them contribute, not yet asked, while the assessment is open. Others who read it get 403."""
+    actor = current_user(request)
+    assessment = selectors.assessment_get_for(actor=actor, assessment_id=assessment_id, audited=False)
+    if not policies.is_lead(actor, assessment):
+        raise PermissionDenied("Only the lead professional can do this.")
+    available = {user.pk for user, _agency in selectors.contributors_available(assessment=assessment)}
+    if payload.contributor_id not in available:
+        raise ValidationError(
+            {"contributor_id": "Select a professional who can contribute and has not been asked yet."}
+        )
+    services.contribution_request(
+        actor=actor, assessment_id=assessment.pk, contributor_id=payload.contributor_id
+    )
+    return Status(201, _read(actor, assessment_id))
+
+
+@router.get(
+    "/{assessment_id}/offers",
+    response={200: OfferList, **ERRORS},
+    summary="Indicators offered by other modules",
+)
+def assessments_offers(request: HttpRequest, assessment_id: UUID) -> OfferList:
+    """Indicators the missing and education modules offer about this young person, with provenance, for
+    an open assessment (an agreed or closed one has none to take). Health-restricted offers come as
+    `restricted: true` with no content unless you may see them."""
+    actor = current_user(request)
+    assessment = selectors.assessment_get_for(actor=actor, assessment_id=assessment_id)
+    views = selectors.offers_for(actor=actor, assessment=assessment) if assessment.is_open else []
+    return OfferList(items=[schemas.offer_out(view) for view in views], count=len(views))
+
+
+@router.post(
+    "/{assessment_id}/offers/{offer_id}/accept",
+    response={200: AssessmentOut, **ERRORS},
+    summary="Take an offered indicator into your contribution",
+)
+def assessments_offer_accept(request: HttpRequest, assessment_id: UUID, offer_id: UUID) -> AssessmentOut:
+    """Take the offer into your own contribution as a yes, with its source, as on the assessment page
+    (you must have been asked, or lead it, while it is open: 404 if you have no contribution, 403 once
+    it is no longer open)."""
+    actor = current_user(request)
+    assessment = selectors.assessment_get_for(actor=actor, assessment_id=assessment_id, audited=False)
+    own = selectors.own_contribution(actor=actor, assessment=assessment)
+    if own is None:
+        raise Http404
+    if not policies.can_contribute(actor, own):
+        raise PermissionDenied("This assessment is no longer open for contributions.")
+    services.offer_accept(actor=actor, contribution_id=own.pk, offer_id=offer_id)
     return _read(actor, assessment_id)

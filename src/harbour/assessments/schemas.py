@@ -185,3 +185,40 @@ class AgreementIn(Schema):
     rationale: str = Field(..., max_length=MAX_TEXT)
     judgement_reason: str = Field("", max_length=MAX_TEXT)
     exploitation_types: list[str] = Field(default_factory=list, max_length=20)
+
+
+class ContributorIn(Schema):
+    contributor_id: UUID = Field(..., description="The professional to ask (a user id).")
+
+
+class OfferOut(Schema):
+    """An indicator offered by another module (missing, education) about the young person."""
+
+    id: UUID
+    restricted: bool = Field(description="A health-restricted item you may not see: no content.")
+    indicator: str
+    indicator_label: str
+    provenance: str
+    evidence: str
+    source_url: str
+    observed_on: datetime.date | None
+    timeframe: str
+
+
+class OfferList(Schema):
+    items: list[OfferOut]
+    count: int
+
+
+def offer_out(view: Any) -> OfferOut:
+    return OfferOut(
+        id=view.offer_id,
+        restricted=view.restricted,
+        indicator=view.indicator_code,
+        indicator_label=view.indicator_label,
+        provenance=view.provenance,
+        evidence=view.evidence,
+        source_url=view.source_url,
+        observed_on=view.observed_on,
+        timeframe=view.timeframe,
+    )

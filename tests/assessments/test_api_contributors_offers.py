@@ -1,0 +1,100 @@
+"""The assessments API: the lead asks a colleague to contribute, and contributors list the indicators other
+modules offer and take one into their own answers, with the pages' rules."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+import pytest
+
+from harbour.assessments import services
+from harbour.assessments.models import Answer, Contribution
+from harbour.audit.models import AuditEvent
+from tests.assessments import helpers
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/api/v1/assessments/"
+
+
+def _post(client: Any, url: str, body: Any = None) -> Any:
+    return client.post(url, data=json.dumps(body or {}), content_type="application/json")
+
+
+def _offer(world: Any, code: str = "missing-repeat") -> Any:
+    return services.indicator_offer(
+        actor=world.users["practitioner"],
+        person=world.inside,
+        indicator_code=code,
+        source_app="missing",
+        source_kind="return-interview",
+        source_id="42",
+        source_url="/missing/episodes/42/",
+        observed_on=datetime.date(2026, 5, 3),
+        evidence="Third episode in six weeks; found in Great Yarmouth.",
+    )
+
+
+def test_the_lead_asks_a_colleague_as_on_the_page(world):
+    assessment = helpers.open_for(world)
+    officer = helpers.police_officer(world)
+    url = f"{BASE}{assessment.pk}/contributors"
+    refused = _post(world.client_for("team-manager"), url, {"contributor_id": str(officer.pk)})
+    assert refused.status_code == 403  # reads it (the practitioner's manager) but does not lead it
+    nobody = _post(world.client_for("practitioner"), url, {"contributor_id": str(world.users["analyst"].pk)})
+    assert nobody.status_code == 422
+    assert "contributor_id" in nobody.json()["error"]["fields"]
+    asked = _post(world.client_for("practitioner"), url, {"contributor_id": str(officer.pk)})
+    assert asked.status_code == 201, asked.content
+    authors = {c["author"] for c in asked.json()["contributions"]}
+    assert str(officer) in authors
+    assert Contribution.objects.filter(assessment=assessment, author=officer).exists()
+    event = AuditEvent.objects.get(action="assessment.contribution_requested")
+    assert event.detail["contributor"] == str(officer.pk)
+    again = _post(world.client_for("practitioner"), url, {"contributor_id": str(officer.pk)})
+    assert again.status_code == 422  # already asked: not among those the page offers
+    outsider = _post(world.client_for(world.breckland_worker), url, {"contributor_id": str(officer.pk)})
+    assert outsider.status_code == 404
+
+
+def test_offers_are_listed_and_taken_into_your_own_contribution(world):
+    assessment = helpers.open_for(world)
+    offer = _offer(world)
+    client = world.client_for("practitioner")
+    listed = client.get(f"{BASE}{assessment.pk}/offers")
+    assert listed.status_code == 200, listed.content
+    [item] = listed.json()["items"]
+    assert item["id"] == str(offer.pk)
+    assert item["indicator"] == "missing-repeat"
+    assert item["restricted"] is False
+    assert "return interview" in item["provenance"]
+    assert item["evidence"].startswith("Third episode")
+    assert world.client_for(world.breckland_worker).get(f"{BASE}{assessment.pk}/offers").status_code == 404
+
+    taken = _post(client, f"{BASE}{assessment.pk}/offers/{offer.pk}/accept")
+    assert taken.status_code == 200, taken.content
+    assert taken.json()["computed_level"]["code"] == "norfolk-medium"
+    answer = Answer.objects.get(
+        contribution=helpers.lead_contribution(assessment), indicator__code="missing-repeat"
+    )
+    assert answer.value == Answer.Value.YES
+    assert answer.offer_id == offer.pk
+    assert "Missing" in answer.source
+    assert AuditEvent.objects.filter(action="assessment.offer_accepted").count() == 1
+
+
+def test_only_those_with_a_contribution_take_an_offer_and_only_while_open(world):
+    assessment = helpers.open_for(world)
+    offer = _offer(world)
+    manager = world.client_for("team-manager")  # reads the assessment, was not asked
+    assert _post(manager, f"{BASE}{assessment.pk}/offers/{offer.pk}/accept").status_code == 404
+    unknown = _post(world.client_for("practitioner"), f"{BASE}{assessment.pk}/offers/{assessment.pk}/accept")
+    assert unknown.status_code == 404
+    helpers.record_words(world, assessment)
+    helpers.agree(world, assessment, "norfolk-no-risk")
+    client = world.client_for("practitioner")
+    assert client.get(f"{BASE}{assessment.pk}/offers").json()["items"] == []
+    assert _post(client, f"{BASE}{assessment.pk}/offers/{offer.pk}/accept").status_code == 403
+    assert not Answer.objects.filter(offer=offer).exists()
