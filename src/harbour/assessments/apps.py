@@ -7,10 +7,13 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "Joint exploitation risk assessments"
 
     def ready(self) -> None:
-        # The contributors' source of access (policies) and the home-page work queues (queues).
+        # The contributors' source of access (policies), the home-page work queues (queues) and the
+        # review reminders' tick job (ticks).
         from harbour.assessments import (
             policies,
             queues,  # noqa: F401  (registers the home-page work queues)
+            ticks,
         )
 
         policies.register()
+        ticks.register_jobs()

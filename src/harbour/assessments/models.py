@@ -280,3 +280,30 @@ class OfferedIndicator(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.indicator_id} from {self.source_app}/{self.source_kind}"
+
+
+class ReviewReminder(BaseModel):
+    """A reminder to an agreed assessment's lead that its review is due soon, or overdue; one per
+    condition and review date, so ``harbour tick`` tells the lead once, not on every tick."""
+
+    class Condition(models.TextChoices):
+        DUE_SOON = "due-soon", "Review due soon"
+        OVERDUE = "overdue", "Review overdue"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="review_reminders")
+    condition = models.CharField(max_length=10, choices=Condition.choices)
+    review_on = models.DateField()
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField()
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "condition", "review_on"], name="review_reminder_once_per_condition"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_condition_display()} ({self.review_on})"
