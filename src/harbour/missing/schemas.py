@@ -10,7 +10,7 @@ from django.conf import settings
 from ninja import Field, Schema
 from pydantic import AwareDatetime, StringConstraints
 
-from harbour.missing.inputs import EpisodeInput
+from harbour.missing.inputs import EpisodeInput, InterviewInput, ReturnInput
 from harbour.missing.models import MissingEpisode
 from harbour.people.schemas import MAX_PAGE, MAX_PAGE_SIZE, Code, Email, StrictInput, Text60, Text200
 
@@ -39,6 +39,63 @@ class EpisodeIn(StrictInput):
         return EpisodeInput(**data)
 
 
+class ReturnIn(StrictInput):
+    version: int = Field(..., ge=1, strict=True, description="The episode's version as read (stale: 409).")
+    ended_at: AwareDatetime = Field(..., description="When they were found or came back.")
+    found_place: Text200 = ""
+    found_town: Text200 = Field("", description="A town's name, as in Harbour's list of the county's towns.")
+    found_postcode: Annotated[str, StringConstraints(max_length=10)] = ""
+    found_by: Code = Field("", description="A found-by code, e.g. `police`.")
+    return_method: Code = Field("", description="A return method code, e.g. `returned-themselves`.")
+    interview_team_id: UUID | None = Field(
+        None, description="The team to hold the return home interview (default: the youth service)."
+    )
+
+    def to_input(self) -> ReturnInput:
+        return ReturnInput(**self.dict(exclude={"version"}))
+
+
+class AssignIn(StrictInput):
+    version: int = Field(..., ge=1, strict=True, description="The interview's version as read (stale: 409).")
+    interviewer_id: UUID
+
+
+class OfferIn(StrictInput):
+    version: int = Field(..., ge=1, strict=True)
+    offered_at: AwareDatetime
+    accepted: bool = False
+
+
+class DeclineIn(StrictInput):
+    version: int = Field(..., ge=1, strict=True)
+    declined_at: AwareDatetime
+    reason: Code = Field(..., description="A decline reason code.")
+    carers_said: LongText = ""
+
+
+class CompleteIn(StrictInput):
+    version: int = Field(..., ge=1, strict=True)
+    completed_at: AwareDatetime
+    where_been: LongText = ""
+    who_with: LongText = ""
+    how_travelled: LongText = ""
+    factors: list[Code] = Field(
+        default_factory=list, max_length=50, description="Push and pull factor codes."
+    )
+    harm: LongText = ""
+    young_person_words: LongText = ""
+    actions: LongText = ""
+    police_information: LongText = ""
+    indicator_codes: list[Code] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Exploitation indicators, offered to the joint assessment.",
+    )
+
+    def to_input(self) -> InterviewInput:
+        return InterviewInput(**self.dict(exclude={"version"}))
+
+
 class EpisodeFilters(StrictInput):
     page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(settings.HARBOUR_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
@@ -46,6 +103,7 @@ class EpisodeFilters(StrictInput):
 
 class InterviewOut(Schema):
     id: UUID
+    version: int
     status: str
     returned_at: datetime
     due_at: datetime
@@ -98,6 +156,7 @@ def episode_out(episode: MissingEpisode) -> EpisodeOut:
         resolved = interview.resolved_at
         interview_out = InterviewOut(
             id=interview.pk,
+            version=interview.version,
             status=interview.status,
             returned_at=interview.returned_at,
             due_at=interview.due_at,

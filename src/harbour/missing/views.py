@@ -7,6 +7,7 @@ Reads go through ``harbour.missing.selectors`` (policy and audit), writes throug
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -290,30 +291,53 @@ def _interview_for_post(request: HttpRequest, interview_id: UUID) -> ReturnInter
     return selectors.interview_get_for(actor=request.user, interview_id=interview_id)
 
 
+def _interview_action(
+    request: HttpRequest,
+    interview: ReturnInterview,
+    form: Form,
+    *,
+    form_name: str,
+    save: Callable[[dict[str, Any]], Any],
+    field_names: dict[str, str],
+    done: str,
+) -> HttpResponse:
+    """Run one return home interview action from its bound form: on success back to the interview with
+    ``done``; a stale version back to it with the conflict message; otherwise the page again (422) with
+    the form's and the service's errors (``field_names`` maps the service's field names to the form's)."""
+    if form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ConflictError:
+            messages.error(request, CONFLICT)
+            return redirect("missing:interview", interview.pk)
+        except ValidationError as error:
+            _apply_errors(form, error, field_names)
+        else:
+            messages.success(request, done)
+            return redirect("missing:interview", interview.pk)
+    return _interview_page(request, interview, status=422, **{form_name: form})
+
+
 @login_required
 @require_POST
 def interview_assign(request: HttpRequest, interview_id: UUID) -> HttpResponse:
     interview = _interview_for_post(request, interview_id)
     if not policies.can_assign(request.user, interview):
         raise PermissionDenied
-    form = AssignForm(request.POST, candidates=_interviewer_candidates(interview))
-    if form.is_valid():
-        try:
-            services.interview_assign(
-                actor=request.user,
-                interview=interview,
-                version=form.cleaned_data["version"],
-                interviewer_id=form.cleaned_data["interviewer"].pk,
-            )
-        except ConflictError:
-            messages.error(request, CONFLICT)
-            return redirect("missing:interview", interview.pk)
-        except ValidationError as error:
-            _apply_errors(form, error, {"interviewer_id": "interviewer"})
-        else:
-            messages.success(request, "Interviewer assigned.")
-            return redirect("missing:interview", interview.pk)
-    return _interview_page(request, interview, status=422, assign_form=form)
+    return _interview_action(
+        request,
+        interview,
+        AssignForm(request.POST, candidates=_interviewer_candidates(interview)),
+        form_name="assign_form",
+        save=lambda data: services.interview_assign(
+            actor=request.user,
+            interview=interview,
+            version=data["version"],
+            interviewer_id=data["interviewer"].pk,
+        ),
+        field_names={"interviewer_id": "interviewer"},
+        done="Interviewer assigned.",
+    )
 
 
 def _work(request: HttpRequest, interview_id: UUID) -> ReturnInterview:
@@ -327,87 +351,74 @@ def _work(request: HttpRequest, interview_id: UUID) -> ReturnInterview:
 @require_POST
 def interview_offer(request: HttpRequest, interview_id: UUID) -> HttpResponse:
     interview = _work(request, interview_id)
-    form = OfferForm(request.POST)
-    if form.is_valid():
-        try:
-            services.interview_offer(
-                actor=request.user,
-                interview=interview,
-                version=form.cleaned_data["version"],
-                offered_at=form.cleaned_data["offered_at"],
-                accepted=form.cleaned_data["accepted"],
-            )
-        except ConflictError:
-            messages.error(request, CONFLICT)
-            return redirect("missing:interview", interview.pk)
-        except ValidationError as error:
-            _apply_errors(form, error, {"offered_at": "offered_at_date"})
-        else:
-            messages.success(request, "Offer recorded.")
-            return redirect("missing:interview", interview.pk)
-    return _interview_page(request, interview, status=422, offer_form=form)
+    return _interview_action(
+        request,
+        interview,
+        OfferForm(request.POST),
+        form_name="offer_form",
+        save=lambda data: services.interview_offer(
+            actor=request.user,
+            interview=interview,
+            version=data["version"],
+            offered_at=data["offered_at"],
+            accepted=data["accepted"],
+        ),
+        field_names={"offered_at": "offered_at_date"},
+        done="Offer recorded.",
+    )
 
 
 @login_required
 @require_POST
 def interview_decline(request: HttpRequest, interview_id: UUID) -> HttpResponse:
     interview = _work(request, interview_id)
-    form = DeclineForm(request.POST)
-    if form.is_valid():
-        try:
-            services.interview_decline(
-                actor=request.user,
-                interview=interview,
-                version=form.cleaned_data["version"],
-                declined_at=form.cleaned_data["declined_at"],
-                reason=form.cleaned_data["reason"].code,
-                carers_said=form.cleaned_data["carers_said"],
-            )
-        except ConflictError:
-            messages.error(request, CONFLICT)
-            return redirect("missing:interview", interview.pk)
-        except ValidationError as error:
-            _apply_errors(form, error, {"declined_at": "declined_at_date"})
-        else:
-            messages.success(request, "Recorded that the interview did not happen.")
-            return redirect("missing:interview", interview.pk)
-    return _interview_page(request, interview, status=422, decline_form=form)
+    return _interview_action(
+        request,
+        interview,
+        DeclineForm(request.POST),
+        form_name="decline_form",
+        save=lambda data: services.interview_decline(
+            actor=request.user,
+            interview=interview,
+            version=data["version"],
+            declined_at=data["declined_at"],
+            reason=data["reason"].code,
+            carers_said=data["carers_said"],
+        ),
+        field_names={"declined_at": "declined_at_date"},
+        done="Recorded that the interview did not happen.",
+    )
 
 
 @login_required
 @require_POST
 def interview_complete(request: HttpRequest, interview_id: UUID) -> HttpResponse:
     interview = _work(request, interview_id)
-    form = InterviewForm(request.POST, indicators=offers.indicator_choices())
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.interview_complete(
-                actor=request.user,
-                interview=interview,
-                version=data["version"],
-                data=InterviewInput(
-                    completed_at=data["completed_at"],
-                    where_been=data["where_been"],
-                    who_with=data["who_with"],
-                    how_travelled=data["how_travelled"],
-                    factors=[factor.code for factor in data["factors"]],
-                    harm=data["harm"],
-                    young_person_words=data["young_person_words"],
-                    actions=data["actions"],
-                    police_information=data["police_information"],
-                    indicator_codes=list(data.get("indicator_codes") or []),
-                ),
-            )
-        except ConflictError:
-            messages.error(request, CONFLICT)
-            return redirect("missing:interview", interview.pk)
-        except ValidationError as error:
-            _apply_errors(form, error, {"completed_at": "completed_at_date"})
-        else:
-            messages.success(request, "Return home interview recorded.")
-            return redirect("missing:interview", interview.pk)
-    return _interview_page(request, interview, status=422, interview_form=form)
+    return _interview_action(
+        request,
+        interview,
+        InterviewForm(request.POST, indicators=offers.indicator_choices()),
+        form_name="interview_form",
+        save=lambda data: services.interview_complete(
+            actor=request.user,
+            interview=interview,
+            version=data["version"],
+            data=InterviewInput(
+                completed_at=data["completed_at"],
+                where_been=data["where_been"],
+                who_with=data["who_with"],
+                how_travelled=data["how_travelled"],
+                factors=[factor.code for factor in data["factors"]],
+                harm=data["harm"],
+                young_person_words=data["young_person_words"],
+                actions=data["actions"],
+                police_information=data["police_information"],
+                indicator_codes=list(data.get("indicator_codes") or []),
+            ),
+        ),
+        field_names={"completed_at": "completed_at_date"},
+        done="Return home interview recorded.",
+    )
 
 
 # --- the Philomena profile ------------------------------------------------------------------------------
