@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from harbour.assessments.models import Assessment
@@ -278,22 +278,29 @@ def risk_panel(period: Period, people: People, by_rank: Counter[int] | None = No
 def _movement(period: Period, people: People, ranks: list[int]) -> tuple[list[Chart], list[Headline]]:
     """From the level in force when the period began (or, for a young person first assessed in the
     period, the first level agreed in it) to the latest level agreed in the period."""
-    in_period = _of(_agreed(period).filter(agreed_at__gte=period.start), people).values("person_id")
-    rows = (
-        _agreed(period)
-        .filter(person_id__in=in_period)
-        .order_by("person_id", "agreed_at")
-        .values_list("person_id", "agreed_at", "agreed_level__rank")
+    # Counted in the database, one row per young person with a level agreed in the period: their latest
+    # agreed assessment (which is in the period), with the level in force when the period began (the
+    # latest agreed before it) or else the first level agreed in it. Two index lookups a young person
+    # on (person, agreed_at), instead of reading every agreed assessment of theirs into Python.
+    earlier = _agreed(period).filter(person_id=OuterRef("person_id"))
+    before = earlier.filter(agreed_at__lt=period.start).order_by("-agreed_at")
+    first = earlier.filter(agreed_at__gte=period.start).order_by("agreed_at")
+    pairs = (
+        current_assessments(period, people)
+        .filter(agreed_at__gte=period.start)
+        .annotate(
+            start_rank=Coalesce(
+                Subquery(before.values("agreed_level__rank")[:1]),
+                Subquery(first.values("agreed_level__rank")[:1]),
+            )
+        )
+        .values("start_rank", "agreed_level__rank")
+        .annotate(young_people=Count("person_id", distinct=True))
+        .order_by()
     )
-    start: dict[Any, int] = {}
-    latest: dict[Any, int] = {}
-    for person_id, agreed_at, rank in rows.iterator(chunk_size=5000):
-        if agreed_at is None:  # never: the query asks for agreed assessments only
-            continue
-        if agreed_at < period.start or person_id not in start:
-            start[person_id] = rank
-        latest[person_id] = rank
-    moves = Counter((start[person], latest[person]) for person in latest)
+    moves: Counter[tuple[int, int]] = Counter(
+        {(row["start_rank"], row["agreed_level__rank"]): row["young_people"] for row in pairs}
+    )
     every_rank = sorted(set(ranks) | {rank for pair in moves for rank in pair})
     cells = suppression.counts(
         {(a, b): moves.get((a, b), 0) for a in every_rank for b in every_rank}, total_shown=True
@@ -309,10 +316,9 @@ def _movement(period: Period, people: People, ranks: list[int]) -> tuple[list[Ch
         "the first level agreed in the period for a young person first assessed in it. To: the latest "
         "level agreed in the period."
     )
-    directions = Counter(
-        "up" if after > before else "down" if after < before else "same"
-        for before, after in ((start[person], latest[person]) for person in latest)
-    )
+    directions: Counter[str] = Counter()
+    for (before, after), young_people in moves.items():
+        directions["up" if after > before else "down" if after < before else "same"] += young_people
     direction_counts = suppression.counts(
         {"up": directions["up"], "same": directions["same"], "down": directions["down"]}, total_shown=True
     )
@@ -323,7 +329,9 @@ def _movement(period: Period, people: People, ranks: list[int]) -> tuple[list[Ch
     for key in ("up", "same", "down"):
         table.add(words[key], direction_counts[key].text)
     table.add(
-        "Young people with a level agreed in the period", suppression.count(len(latest)).text, total=True
+        "Young people with a level agreed in the period",
+        suppression.count(sum(moves.values())).text,
+        total=True,
     )
     description = (
         "Bar chart of young people whose risk level moved up, stayed the same or moved down in the period."
