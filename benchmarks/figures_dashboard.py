@@ -1,9 +1,12 @@
 """Role home pages and the partnership figures dashboard on PostgreSQL: server-side latency.
 
-Builds a dedicated database (BENCH_FIGURES_DB, default ``harbour_bench_figures``: dropped and created
-again), migrates it and seeds it with ``harbour seed --scale BENCH_FIGURES_SCALE`` (default 100), timing
-the seed. Then, in one process and one run, measures with Django's test client (the whole request in
-the Django process, database included, no HTTP server):
+Builds a dedicated database (BENCH_FIGURES_DB, default ``harbour_bench_figures_s<scale>``, e.g.
+``harbour_bench_figures_s100``: dropped and created again), migrates it and seeds it with
+``harbour seed --scale BENCH_FIGURES_SCALE --seed 1`` (default scale 100), timing the seed. With
+``--reuse`` an existing database of that name is migrated (for migrations added since) and measured
+without seeding again (it must have been seeded at that scale); it is never dropped. Then, in one
+process and one run, measures with Django's test client (the whole request in the Django process,
+database included, no HTTP server):
 
 - the baseline: ``GET /healthz`` (a request through every middleware and one database query);
 - each demo user's home page (``GET /``: their role's work queues);
@@ -39,8 +42,8 @@ sys.path.insert(0, str(REPO / "src"))
 
 START, END = "<!-- figures-dashboard:start -->", "<!-- figures-dashboard:end -->"
 SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-DATABASE = os.environ.get("BENCH_FIGURES_DB", "harbour_bench_figures")
 SCALE = float(os.environ.get("BENCH_FIGURES_SCALE", "100"))
+DATABASE = os.environ.get("BENCH_FIGURES_DB", f"harbour_bench_figures_s{SCALE:g}")
 REPS = int(os.environ.get("BENCH_FIGURES_REPS", "200"))
 WARM_UP = 5
 HOME_TARGET_MS = 100.0
@@ -214,7 +217,7 @@ def main() -> None:
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="Measure the database a --keep run left, without seeding it again.",
+        help="Measure the database a --keep run (or `harbour seed`) left, without seeding it again; keep it.",
     )
     args = parser.parse_args()
     print(f"Home pages and figures benchmark: scale {SCALE:g} in {DATABASE}", flush=True)
@@ -222,6 +225,15 @@ def main() -> None:
     if not reuse:
         recreate_database()
     _setup_django()
+    if reuse:
+        from harbour.demo.seed import recorded_seed
+
+        recorded = recorded_seed() or {}
+        if recorded.get("scale") != SCALE:
+            sys.exit(f"{DATABASE} was seeded at scale {recorded.get('scale')}, not {SCALE:g}: not reused.")
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)  # migrations added since it was seeded (indexes, say)
     seed_seconds = None if reuse else seed()
     if seed_seconds is not None:
         print(f"  seeded in {seed_seconds:.0f} s", flush=True)
@@ -231,7 +243,7 @@ def main() -> None:
     print(text)
     if args.write:
         write_report(text)
-    if not args.keep:
+    if not args.keep and not reuse:
         drop_database()
 
 

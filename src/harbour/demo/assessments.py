@@ -2,7 +2,8 @@
 
 Runs after the front door is seeded (``harbour seed`` calls ``seed_assessments`` after
 ``seed_referrals``). Deterministic: every choice comes from ``rand.stream(seed, ...)``. Rows are written
-with ``bulk_create`` in one transaction, without per-row audit events (``demo.seeded`` covers the seed).
+through the seed's sink (COPY on PostgreSQL) in one transaction, without per-row audit events
+(``demo.seeded`` covers the seed).
 
 What it makes, at scale 1:
 
@@ -41,6 +42,8 @@ from harbour.assessments.models import (
     ScreeningToolVersion,
 )
 from harbour.demo.rand import Ids, Weighted, chance, stream
+from harbour.demo.rows import build
+from harbour.demo.sinks import DatabaseSink
 from harbour.frontdoor.models import ConcernType, ReferralSubject
 from harbour.people.models import Person
 
@@ -323,10 +326,11 @@ class _Builder:
             timeframe = "current" if chance(rng, 0.85) else "6-12-months"
             given.append((indicator.code, timeframe))
             self.answers.append(
-                Answer(
+                build(
+                    Answer,
                     id=self.ids.next(),
                     contribution_id=answered[index % len(answered)].pk,
-                    indicator=indicator,
+                    indicator_id=indicator.pk,
                     value=Answer.Value.YES,
                     timeframe=timeframe,
                     evidence=EVIDENCE.get(indicator.category.code, "Seen by our worker."),
@@ -340,10 +344,11 @@ class _Builder:
                     continue
                 chosen.add(indicator.code)
                 self.answers.append(
-                    Answer(
+                    build(
+                        Answer,
                         id=self.ids.next(),
                         contribution_id=contribution.pk,
-                        indicator=indicator,
+                        indicator_id=indicator.pk,
                         value=Answer.Value.NO if chance(rng, 0.7) else Answer.Value.NOT_KNOWN,
                     )
                 )
@@ -370,7 +375,8 @@ class _Builder:
         if is_open and demo_police is not None and demo_police not in authors and chance(rng, 0.5):
             authors.append(demo_police)
         contributions = [
-            Contribution(
+            build(
+                Contribution,
                 id=self.ids.next(),
                 assessment_id=assessment.pk,
                 author_id=author,
@@ -441,12 +447,12 @@ def seed_assessments(
     builder.build()
     through = Assessment.exploitation_types.through
     with transaction.atomic():
-        Assessment.objects.bulk_create(builder.assessments, batch_size=1000)
-        Contribution.objects.bulk_create(builder.contributions, batch_size=1000)
-        Answer.objects.bulk_create(builder.answers, batch_size=2000)
-        through.objects.bulk_create(
-            [through(assessment_id=a, concerntype_id=c) for a, c in builder.type_links], batch_size=2000
-        )
+        sink = DatabaseSink()
+        sink.extend(builder.assessments)
+        sink.extend(builder.contributions)
+        sink.extend(builder.answers)
+        sink.extend(through(assessment_id=a, concerntype_id=c) for a, c in builder.type_links)
+        sink.flush()
     stats = builder.stats
     stats.assessments = len(builder.assessments)
     stats.open = sum(1 for a in builder.assessments if a.status == Assessment.Status.OPEN)

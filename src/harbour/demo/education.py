@@ -6,8 +6,9 @@ among the young people at higher risk: those referred to the front door about ex
 missing, and the demo practitioner's caseload (so the demo shows the education page and its home-page
 queues). Other school-age young people get a little: some attendance, the odd suspension.
 Deterministic: every choice comes from ``rand.stream(seed, "education")`` in a fixed order of ids.
-Rows are written with ``bulk_create`` in one transaction, then the indicators they support are offered
-to the joint assessment through ``education.indicators.refresh_for`` (as the nightly tick would).
+Rows are written through the seed's sink (COPY on PostgreSQL) in one transaction, then the indicators
+they support are offered to the joint assessment through ``education.indicators.refresh_for`` (as the
+nightly tick would), for those with a record that holds today.
 """
 
 from __future__ import annotations
@@ -20,15 +21,24 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from harbour.access.models import Allocation
 from harbour.accounts.models import User
+from harbour.assessments.models import Indicator, OfferedIndicator
+from harbour.assessments.services import _text_problem
+from harbour.demo.audited import Entry, record_many
 from harbour.demo.rand import Ids, Weighted, chance, stream
+from harbour.demo.sinks import DatabaseSink
 from harbour.education import indicators
+from harbour.education.indicators import Derived
 from harbour.education.models import (
     AlternativeProvision,
     AttendanceRecord,
+    EducationIndicatorOffer,
     ElectiveHomeEducation,
     Exclusion,
     ExclusionKind,
@@ -142,6 +152,7 @@ class _Builder:
         self.stats = EducationStats()
         self.caseload: set[Any] = set()
         self.caseload_missing = False
+        self.excluded: dict[Any, set[tuple[str, date]]] = {}  # person id -> (kind, day) of each exclusion
 
     def add(self, row: Any) -> Any:
         row.id = self.ids.next()
@@ -260,13 +271,10 @@ class _Builder:
     def exclusion(self, person_id: Any, school: Any, kind: str, reason: str, when: date | int) -> None:
         starts = when if isinstance(when, date) else self.as_of - timedelta(days=when)
         # One of a kind from a school on a day (the model's constraint): move a clash a day earlier.
-        taken = {
-            (row.person_id, row.kind.code, row.starts_on)
-            for row in self.rows.get(Exclusion, [])
-            if row.person_id == person_id
-        }
-        while (person_id, kind, starts) in taken:
+        taken = self.excluded.setdefault(person_id, set())
+        while (kind, starts) in taken:
             starts -= timedelta(days=1)
+        taken.add((kind, starts))
         permanent = kind == "permanent-exclusion"
         status = Exclusion.Status.UPHELD if permanent and chance(self.rng, 0.4) else Exclusion.Status.IN_FORCE
         if not permanent and chance(self.rng, 0.05):
@@ -362,36 +370,231 @@ ORDER = (
     MissingEducationCase,
     MissingEducationEnquiry,
 )
+# The records an indicator can come from (each has a young person).
+INDICATOR_SOURCES = (
+    AttendanceRecord,
+    Exclusion,
+    PartTimeTimetable,
+    AlternativeProvision,
+    ElectiveHomeEducation,
+    MissingEducationCase,
+)
+
+
+def _by_person(rows: list[Any]) -> dict[Any, list[Any]]:
+    found: dict[Any, list[Any]] = {}
+    for row in rows:
+        found.setdefault(row.person_id, []).append(row)
+    return found
+
+
+def derived(builder: _Builder, today: date, recorded_on: date) -> dict[Any, dict[str, Derived]]:
+    """What ``indicators.derived_for`` says of each young person with records, worked out from the rows
+    just written rather than with seven queries per young person. ``recorded_on`` is the day the
+    attendance rows were written (the attendance indicator's date). The same rules, the same evidence
+    and the same order: tests/demo/test_fast_paths.py checks it against ``derived_for``."""
+    since = indicators.twelve_months_before(today)
+    schools = dict(School.objects.values_list("id", "name"))
+    rows = {model: _by_person(builder.rows.get(model, [])) for model in INDICATOR_SOURCES}
+    people: set[Any] = set().union(*rows.values())
+    found: dict[Any, dict[str, Derived]] = {}
+    for person_id in people:
+        holds: dict[str, Derived] = {}
+        standing = [
+            (row.starts_on, index, row)
+            for index, row in enumerate(rows[Exclusion].get(person_id, []))
+            if row.status in Exclusion.STANDING and since <= row.starts_on <= today
+        ]
+        # Latest first; on the same day the one written last (``-created_at``).
+        for _, _, exclusion in sorted(standing, key=lambda item: (item[0], item[1]), reverse=True):
+            code = indicators.PERMANENT_12M if exclusion.kind.permanent else indicators.SUSPENSION_12M
+            if code in holds:
+                continue
+            length = "" if exclusion.days is None else f" for {exclusion.days.normalize():f} school days"
+            holds[code] = Derived(
+                code=code,
+                source_kind="exclusion",
+                source_id=str(exclusion.pk),
+                observed_on=exclusion.starts_on,
+                evidence=(
+                    f"{exclusion.kind.label} from {schools[exclusion.school_id]} on "
+                    f"{indicators._date(exclusion.starts_on)}{length} (reason: {exclusion.reason.label})."
+                ),
+                anchor="exclusions",
+            )
+        terms = rows[AttendanceRecord].get(person_id, [])
+        latest = max(terms, key=lambda row: (row.academic_year, row.term.sort_order), default=None)
+        if latest is not None and latest.below_90:
+            holds[indicators.ATTENDANCE_BELOW_90] = Derived(
+                code=indicators.ATTENDANCE_BELOW_90,
+                source_kind="attendance",
+                source_id=str(latest.pk),
+                observed_on=recorded_on,
+                evidence=(
+                    f"Attendance {latest.percentage}% in the {latest.term.label.lower()} of "
+                    f"{latest.academic_year_label} ({latest.sessions_attended} of "
+                    f"{latest.sessions_possible} sessions)."
+                ),
+                anchor="attendance",
+            )
+        cases = [
+            row
+            for row in rows[MissingEducationCase].get(person_id, [])
+            if row.closed_on is None and row.reported_on <= today
+        ]
+        if cases:
+            case = max(cases, key=lambda row: row.reported_on)
+            holds[indicators.MISSING_EDUCATION] = Derived(
+                code=indicators.MISSING_EDUCATION,
+                source_kind="missing-education",
+                source_id=str(case.pk),
+                observed_on=case.reported_on,
+                evidence=(
+                    f"Reported as a child missing education on {indicators._date(case.reported_on)}; "
+                    "the case is open."
+                ),
+                anchor="missing-education",
+            )
+        timetable = _current(rows[PartTimeTimetable].get(person_id, []), today)
+        if timetable is not None:
+            holds[indicators.PART_TIME] = Derived(
+                code=indicators.PART_TIME,
+                source_kind="part-time-timetable",
+                source_id=str(timetable.pk),
+                observed_on=timetable.starts_on,
+                evidence=(
+                    f"On a part-time timetable of {timetable.hours_per_week.normalize():f} hours a week "
+                    f"since {indicators._date(timetable.starts_on)}, to be reviewed by "
+                    f"{indicators._date(timetable.review_on)}."
+                ),
+                anchor="part-time",
+            )
+        provision = _current(rows[AlternativeProvision].get(person_id, []), today)
+        if provision is not None:
+            holds[indicators.ALTERNATIVE_PROVISION] = Derived(
+                code=indicators.ALTERNATIVE_PROVISION,
+                source_kind="alternative-provision",
+                source_id=str(provision.pk),
+                observed_on=provision.starts_on,
+                evidence=(
+                    f"In alternative provision at {provision.provider} since "
+                    f"{indicators._date(provision.starts_on)}."
+                ),
+                anchor="alternative-provision",
+            )
+        home = _current(rows[ElectiveHomeEducation].get(person_id, []), today)
+        if home is not None:
+            holds[indicators.HOME_EDUCATED] = Derived(
+                code=indicators.HOME_EDUCATED,
+                source_kind="home-education",
+                source_id=str(home.pk),
+                observed_on=home.starts_on,
+                evidence=f"Electively home educated since {indicators._date(home.starts_on)}.",
+                anchor="home-education",
+            )
+        if holds:
+            found[person_id] = holds
+    return found
+
+
+def _current(rows: list[Any], today: date) -> Any:
+    """The latest period that has started and not ended (``indicators._current``, latest first)."""
+    current = [
+        row for row in rows if row.starts_on <= today and (row.ends_on is None or row.ends_on >= today)
+    ]
+    return max(current, key=lambda row: row.starts_on, default=None)
+
+
+def offer(holds: dict[Any, dict[str, Derived]]) -> int:
+    """Offer each young person's indicators to the joint assessment as ``indicators.refresh_for`` does
+    for someone offered nothing before (through ``assessments.services.indicator_offer``): the offers,
+    this app's record of them and one ``indicator.offered`` audit event each, written in bulk, young
+    people in order of id. Returns how many were offered."""
+    codes = {code for person in holds.values() for code in person}
+    active = {row.code: row for row in Indicator.objects.filter(code__in=codes, active=True)}
+    now = timezone.now()
+    offers: list[OfferedIndicator] = []
+    records: list[EducationIndicatorOffer] = []
+    events: list[Entry] = []
+    for person_id in sorted(holds):
+        for code, found in holds[person_id].items():
+            indicator = active.get(code)
+            if indicator is None:
+                raise ValidationError({"indicator_code": f"There is no active indicator {code!r}."})
+            problem = _text_problem(found.evidence)
+            if problem:
+                raise ValidationError({"evidence": problem})
+            url = f"{reverse('education:person', args=[person_id])}#{found.anchor}"
+            row = OfferedIndicator(
+                person_id=person_id,
+                indicator=indicator,
+                source_app=indicators.SOURCE_APP,
+                source_kind=found.source_kind,
+                source_id=found.source_id,
+                source_url=url[:500],
+                observed_on=found.observed_on,
+                evidence=found.evidence,
+                timeframe="current",
+            )
+            offers.append(row)
+            detail = {
+                "indicator": code,
+                "source_app": indicators.SOURCE_APP,
+                "source_kind": found.source_kind,
+                "source_id": found.source_id,
+                "updated": False,
+            }
+            events.append(("indicator.offered", row, person_id, detail))
+            records.append(
+                EducationIndicatorOffer(
+                    person_id=person_id,
+                    indicator_code=code,
+                    source_kind=found.source_kind,
+                    source_id=found.source_id,
+                    observed_on=found.observed_on,
+                    evidence=found.evidence[:500],
+                    offered_at=now,
+                )
+            )
+    sink = DatabaseSink()
+    sink.extend(offers)
+    sink.extend(records)
+    sink.flush()
+    record_many(events)
+    return len(offers)
 
 
 def seed_education(
-    *, seed: int, as_of: date, demo_users: dict[str, str], progress: Callable[[str], None] | None = None
+    *,
+    seed: int,
+    as_of: date,
+    demo_users: dict[str, str],
+    progress: Callable[[str], None] | None = None,
+    through_services: bool = False,
 ) -> EducationStats:
-    """Write the demo education records into a seeded county, and offer the indicators they support."""
+    """Write the demo education records into a seeded county, and offer the indicators they support.
+
+    ``through_services`` offers them one young person at a time through ``indicators.refresh_for``
+    (as the nightly tick would) instead of in bulk: slower, the same rows; tests compare the two."""
     started = clock.perf_counter()
     builder = _Builder(seed=seed, as_of=as_of, demo_users=demo_users)
     builder.build()
     with transaction.atomic():
+        sink = DatabaseSink()
         for model in ORDER:
             rows = builder.rows.get(model, [])
-            model.objects.bulk_create(rows, batch_size=1000)
+            sink.extend(rows)
             builder.stats.counts[model._meta.label] = len(rows)
-        affected = {
-            row.person_id
-            for model in (
-                Exclusion,
-                AttendanceRecord,
-                PartTimeTimetable,
-                AlternativeProvision,
-                ElectiveHomeEducation,
-                MissingEducationCase,
-            )
-            for row in builder.rows.get(model, [])
-        }
+        sink.flush()
+        recorded_on = timezone.now().date()
         today = min(as_of, date.today())
-        for person in Person.objects.filter(pk__in=affected).order_by("id"):
-            offered, _ = indicators.refresh_for(actor=None, person=person, today=today)
-            builder.stats.offered += offered
+        if through_services:
+            affected = {row.person_id for model in INDICATOR_SOURCES for row in builder.rows.get(model, [])}
+            for person in Person.objects.filter(pk__in=affected).order_by("id"):
+                offered, _ = indicators.refresh_for(actor=None, person=person, today=today)
+                builder.stats.offered += offered
+        else:
+            builder.stats.offered = offer(derived(builder, today, recorded_on))
     if progress is not None:
         counts = builder.stats.counts
         progress(

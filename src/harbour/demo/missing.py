@@ -3,8 +3,9 @@ interviews on time, late, declined and still due.
 
 Runs after the county and the front door are seeded (``harbour seed`` calls ``seed_missing``).
 Deterministic: every choice comes from ``rand.stream(seed, "missing")`` and times count back from the
-end of the ``--as-of`` day (or now, if earlier). Rows are written with ``bulk_create`` without per-row
-audit events (``demo.seeded`` covers the seed); triggers are then evaluated through the real rules.
+end of the ``--as-of`` day (or now, if earlier). Rows are written through the seed's sink (COPY on
+PostgreSQL) without per-row audit events (``demo.seeded`` covers the seed); triggers are then
+evaluated through the real rules.
 
 At scale 1 (fewer, but at least a handful, at small scales):
 - about 140 young people with episodes: most with one or two, about ten with many (8 to 20: repeat
@@ -32,20 +33,25 @@ from django.utils import timezone
 from harbour.access.models import Allocation
 from harbour.accounts.models import Membership
 from harbour.core.models import Town
+from harbour.demo.audited import Entry, record_many
 from harbour.demo.rand import Ids, Weighted, chance, stream
-from harbour.missing import triggers
+from harbour.demo.sinks import DatabaseSink
+from harbour.missing import notifications, triggers
 from harbour.missing.clock import due_at_for
 from harbour.missing.models import (
     DeclineReason,
     EpisodeKind,
     FoundBy,
     MissingEpisode,
+    MissingNotice,
     MissingSetting,
+    MissingTrigger,
     PoliceRiskGrade,
     PushPullFactor,
     ReturnInterview,
     ReturnMethod,
     RiskGradeChange,
+    TriggerFiring,
 )
 from harbour.people.models import Person
 
@@ -293,6 +299,75 @@ class _Builder:
         self.stats.episodes = len(self.episodes)
 
 
+def fire_triggers(written: list[MissingEpisode], now: datetime) -> int:
+    """Fire the triggers for the episodes just written, as ``triggers.evaluate_person`` would for each
+    young person with an episode (nothing has fired yet): the rules' own conditions, each young
+    person's lead professionals told (``triggers.lead_professionals``, once per young person), the
+    firings and notices written in bulk, one ``missing_trigger.fired`` audit event each in the same
+    order, and the same emails queued when the transaction commits. Returns how many fired."""
+    rules = list(MissingTrigger.objects.filter(active=True))
+    episodes: dict[Any, list[MissingEpisode]] = {}
+    for row in written:
+        if row.started_at <= now:
+            episodes.setdefault(row.person_id, []).append(row)
+    firings: list[TriggerFiring] = []
+    notices: list[MissingNotice] = []
+    events: list[Entry] = []
+    emails: list[tuple[str, str]] = []  # (what, id): the placing authority of a firing, or a notice
+    for person_id in sorted(episodes, key=str):
+        told: list[Any] | None = None
+        for rule in rules:
+            settings = rule.rule or {}
+            for key, episode in triggers._conditions(rule, episodes[person_id], {}, now):
+                firing = TriggerFiring(
+                    trigger=rule,
+                    person_id=person_id,
+                    condition_key=key,
+                    episode=episode,
+                    fired_at=now,
+                    action=str(settings.get("action", "")),
+                )
+                told = triggers.lead_professionals(person_id) if told is None else told
+                made = [
+                    MissingNotice(
+                        recipient=user,
+                        person_id=person_id,
+                        kind=MissingNotice.Kind.TRIGGER,
+                        firing=firing,
+                        summary=triggers._summary(rule)[:300],
+                        sent_at=now,
+                    )
+                    for user in told
+                ]
+                email = ""
+                if settings.get("notify") == "placing-authority" and episode is not None:
+                    email = episode.placing_authority_email
+                if email:
+                    firing.emailed_to = email
+                    emails.append(("placing-authority", str(firing.pk)))
+                emails.extend(("notice", str(notice.pk)) for notice in made)
+                detail = {
+                    "trigger": rule.code,
+                    "condition": key,
+                    "told": [user.get_username() for user in told],
+                    "placing_authority_emailed": bool(email),
+                }
+                events.append(("missing_trigger.fired", firing, person_id, detail))
+                firings.append(firing)
+                notices.extend(made)
+    sink = DatabaseSink()
+    sink.extend(firings)
+    sink.extend(notices)
+    sink.flush()
+    record_many(events)
+    for what, pk in emails:
+        if what == "placing-authority":
+            transaction.on_commit(lambda pk=pk: notifications.email_placing_authority.enqueue(firing_id=pk))  # type: ignore[misc]
+        else:
+            transaction.on_commit(lambda pk=pk: notifications.email_notice.enqueue(notice_id=pk))  # type: ignore[misc]
+    return len(firings)
+
+
 def seed_missing(
     *,
     seed: int,
@@ -300,8 +375,12 @@ def seed_missing(
     scale: float,
     demo_users: dict[str, str],
     progress: Callable[[str], None] | None = None,
+    through_services: bool = False,
 ) -> MissingStats:
-    """Write the demo missing episodes and interviews into a seeded county, then fire the triggers."""
+    """Write the demo missing episodes and interviews into a seeded county, then fire the triggers.
+
+    ``through_services`` evaluates the triggers one young person at a time through
+    ``triggers.evaluate_person`` instead of in bulk: slower, the same rows; tests compare the two."""
     started = clock.perf_counter()
     builder = _Builder(seed=seed, as_of=as_of, scale=scale, demo_users=demo_users)
     if not builder.load():
@@ -309,15 +388,17 @@ def seed_missing(
     builder.build()
     through = ReturnInterview.factors.through
     with transaction.atomic():
-        MissingEpisode.objects.bulk_create(builder.episodes, batch_size=1000)
-        RiskGradeChange.objects.bulk_create(builder.grade_rows, batch_size=1000)
-        ReturnInterview.objects.bulk_create(builder.interviews, batch_size=1000)
-        through.objects.bulk_create(
-            [through(returninterview_id=i, pushpullfactor_id=f) for i, f in builder.factor_links],
-            batch_size=2000,
-        )
-        for person_id in sorted({e.person_id for e in builder.episodes}, key=str):
-            builder.stats.triggers += triggers.evaluate_person(person_id, builder.now)
+        sink = DatabaseSink()
+        sink.extend(builder.episodes)
+        sink.extend(builder.grade_rows)
+        sink.extend(builder.interviews)
+        sink.extend(through(returninterview_id=i, pushpullfactor_id=f) for i, f in builder.factor_links)
+        sink.flush()
+        if through_services:
+            for person_id in sorted({e.person_id for e in builder.episodes}, key=str):
+                builder.stats.triggers += triggers.evaluate_person(person_id, builder.now)
+        else:
+            builder.stats.triggers = fire_triggers(builder.episodes, builder.now)
     builder.stats.counts = {
         "missing.MissingEpisode": len(builder.episodes),
         "missing.ReturnInterview": len(builder.interviews),

@@ -2,8 +2,9 @@
 
 Runs after the county is seeded (``harbour seed`` calls ``seed_referrals``). Deterministic: the young
 people, staff and keys come from the seeded county, and every choice from ``rand.stream(seed, ...)``;
-times count back from the end of the ``--as-of`` day (or now, if earlier). Rows are written with
-``bulk_create`` in one transaction, without per-row audit events (``demo.seeded`` covers the seed).
+times count back from the end of the ``--as-of`` day (or now, if earlier). Rows are written through the
+seed's sink (COPY on PostgreSQL, ``bulk_create`` elsewhere) in one transaction, without per-row audit
+events (``demo.seeded`` covers the seed).
 
 What it makes, at scale 1 (fewer, but at least one of each kind, at small scales):
 
@@ -20,6 +21,8 @@ What it makes, at scale 1 (fewer, but at least one of each kind, at small scales
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import random
 import time as clock
 from collections.abc import Callable
@@ -34,6 +37,7 @@ from django.utils import timezone
 from harbour.accounts.models import Membership, Team
 from harbour.core.models import Town
 from harbour.demo.rand import Ids, Weighted, chance, stream
+from harbour.demo.sinks import DatabaseSink
 from harbour.frontdoor import timescales
 from harbour.frontdoor.models import (
     ConcernType,
@@ -240,6 +244,49 @@ class ReferralStats:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+class _ReferredBefore:
+    """Who had been referred before a moment, sorted by ``str(id)``: the pool re-referrals come from.
+
+    Referrals arrive mostly in order of time, so the answer for a later moment is the last one plus
+    whoever was first referred in between (kept in a sorted list, not recomputed from everyone); a
+    moment earlier than the last asked falls back to looking at everyone's first referral.
+    """
+
+    def __init__(self) -> None:
+        self.first: dict[Any, datetime] = {}  # person id -> their earliest referral
+        self.ids: dict[str, Any] = {}
+        self.pending: list[tuple[datetime, str]] = []  # a heap of first referrals not yet in ``known``
+        self.known: list[str] = []  # sorted: first referred before ``until``
+        self.known_set: set[str] = set()
+        self.until: datetime | None = None
+
+    def add(self, person_id: Any, when: datetime) -> None:
+        earliest = self.first.get(person_id)
+        if earliest is not None and earliest <= when:
+            return
+        self.first[person_id] = when
+        key = str(person_id)
+        self.ids[key] = person_id
+        if self.until is not None and when < self.until:
+            self._know(key)
+        else:
+            heapq.heappush(self.pending, (when, key))
+
+    def _know(self, key: str) -> None:
+        if key not in self.known_set:
+            self.known_set.add(key)
+            bisect.insort(self.known, key)
+
+    def before(self, moment: datetime) -> list[str]:
+        """The ``str(id)`` of everyone first referred before ``moment``, sorted."""
+        if self.until is not None and moment < self.until:
+            return sorted(str(person_id) for person_id, when in self.first.items() if when < moment)
+        while self.pending and self.pending[0][0] < moment:
+            self._know(heapq.heappop(self.pending)[1])
+        self.until = moment
+        return self.known
+
+
 @dataclass
 class _Staff:
     user_id: Any
@@ -270,7 +317,7 @@ class _Builder:
         self.notifications: list[ReferralNotification] = []
         self.concern_links: list[tuple[Any, Any]] = []
         self.stats = ReferralStats()
-        self.history: dict[Any, list[datetime]] = {}  # person id -> when they were referred
+        self.referred = _ReferredBefore()
 
     # --- who ---------------------------------------------------------------------------------
 
@@ -334,9 +381,9 @@ class _Builder:
         return chosen
 
     def _subjects_for(self, submitted_at: datetime) -> list[Any]:
-        earlier = [pid for pid, times in self.history.items() if any(t < submitted_at for t in times)]
+        earlier = self.referred.before(submitted_at)
         if earlier and chance(self.rng, RE_REFERRAL_SHARE):
-            first = self.rng.choice(sorted(earlier, key=str))
+            first = self.referred.ids[self.rng.choice(earlier)]
             self.stats.re_referrals += 1
         else:
             first = self.rng.choice(self.young_people)
@@ -399,7 +446,7 @@ class _Builder:
                     matched_score=round(self.rng.uniform(0.9, 1.0), 3),
                 )
             )
-            self.history.setdefault(person_id, []).append(submitted_at)
+            self.referred.add(person_id, submitted_at)
         return referral
 
     def decide(self, referral: Referral, decision_code: str, *, late: bool) -> None:
@@ -577,12 +624,12 @@ class _Builder:
             last[year] = last.get(year, 0) + 1
             referral.reference = f"HR-{year}-{last[year]:06d}"
         by_id = {referral.id: referral for referral in self.referrals}
+        labels: dict[Any, str] = {}
+        for decision in self.decision_rows:
+            labels.setdefault(decision.referral_id, decision.decision_type.label)
         for notification in self.notifications:
             reference = by_id[notification.referral_id].reference
-            label = next(
-                d.decision_type.label for d in self.decision_rows if d.referral_id == notification.referral_id
-            )
-            notification.summary = f"Referral {reference}: {label}"
+            notification.summary = f"Referral {reference}: {labels[notification.referral_id]}"
         if self.demo_referrer is not None:
             # The demo practitioner's two latest outcomes wait unread on their home page.
             mine = [n for n in self.notifications if n.recipient_id == self.demo_referrer.user_id]
@@ -614,14 +661,14 @@ def seed_referrals(
     with transaction.atomic():
         # The referral points at its current decision and the decision at its referral: both foreign
         # keys are checked at commit (deferred), so the order within the transaction does not matter.
-        Referral.objects.bulk_create(builder.referrals, batch_size=1000)
-        ReferralDecision.objects.bulk_create(builder.decision_rows, batch_size=1000)
-        ReferralSubject.objects.bulk_create(builder.subjects, batch_size=1000)
-        ReferralContext.objects.bulk_create(builder.contexts, batch_size=1000)
-        ReferralNotification.objects.bulk_create(builder.notifications, batch_size=1000)
-        through.objects.bulk_create(
-            [through(referral_id=r, concerntype_id=c) for r, c in builder.concern_links], batch_size=2000
-        )
+        sink = DatabaseSink()
+        sink.extend(builder.referrals)
+        sink.extend(builder.decision_rows)
+        sink.extend(builder.subjects)
+        sink.extend(builder.contexts)
+        sink.extend(builder.notifications)
+        sink.extend(through(referral_id=r, concerntype_id=c) for r, c in builder.concern_links)
+        sink.flush()
         for year, number in last.items():
             ReferralSequence.objects.update_or_create(year=year, defaults={"last": number})
     builder.stats.counts = {
