@@ -283,15 +283,15 @@ def _movement(period: Period, people: People, ranks: list[int]) -> tuple[list[Ch
     # latest agreed before it) or else the first level agreed in it. Two index lookups a young person
     # on (person, agreed_at), instead of reading every agreed assessment of theirs into Python.
     earlier = _agreed(period).filter(person_id=OuterRef("person_id"))
-    before = earlier.filter(agreed_at__lt=period.start).order_by("-agreed_at")
-    first = earlier.filter(agreed_at__gte=period.start).order_by("agreed_at")
+    in_force = earlier.filter(agreed_at__lt=period.start).order_by("-agreed_at")
+    first_in_period = earlier.filter(agreed_at__gte=period.start).order_by("agreed_at")
     pairs = (
         current_assessments(period, people)
         .filter(agreed_at__gte=period.start)
         .annotate(
             start_rank=Coalesce(
-                Subquery(before.values("agreed_level__rank")[:1]),
-                Subquery(first.values("agreed_level__rank")[:1]),
+                Subquery(in_force.values("agreed_level__rank")[:1]),
+                Subquery(first_in_period.values("agreed_level__rank")[:1]),
             )
         )
         .values("start_rank", "agreed_level__rank")
