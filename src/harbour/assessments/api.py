@@ -20,6 +20,7 @@ from harbour.assessments.schemas import (
     AssessmentListItem,
     AssessmentOut,
     AssessmentPage,
+    CloseIn,
     ContributionIn,
     ContributorIn,
     OfferList,
@@ -217,4 +218,20 @@ def assessments_offer_accept(request: HttpRequest, assessment_id: UUID, offer_id
     if not policies.can_contribute(actor, own):
         raise PermissionDenied("This assessment is no longer open for contributions.")
     services.offer_accept(actor=actor, contribution_id=own.pk, offer_id=offer_id)
+    return _read(actor, assessment_id)
+
+
+@router.post(
+    "/{assessment_id}/close",
+    response={200: AssessmentOut, 409: ErrorOut, **ERRORS},
+    summary="Close an assessment without agreeing a level",
+)
+def assessments_close(request: HttpRequest, assessment_id: UUID, payload: CloseIn) -> AssessmentOut:
+    """The lead closes an open assessment without agreement, with a `reason` (for example, the young person
+    moved out of the area). 403 for others who read it; 422 on `status` once agreed or closed; send the
+    assessment's `version` (stale: 409)."""
+    actor = current_user(request)
+    services.assessment_close(
+        actor=actor, assessment_id=assessment_id, version=payload.version, reason=payload.reason
+    )
     return _read(actor, assessment_id)

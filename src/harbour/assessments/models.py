@@ -168,6 +168,12 @@ class Assessment(BaseModel):
     agreed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     next_review_on = models.DateField(null=True, blank=True, db_index=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Closed without agreeing a level (for example, the young person moved away): who and why. Empty when
+    # an agreed assessment was closed because a newer one was agreed.
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    close_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-opened_at"]

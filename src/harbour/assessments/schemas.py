@@ -76,6 +76,8 @@ class AssessmentOut(AssessmentListItem):
     home_protective_factors: str
     opened_from_referral: UUID | None
     contributions: list[ContributionOut]
+    closed_at: datetime.datetime | None = None
+    close_reason: str = Field("", description="Why it was closed without agreement (empty otherwise).")
 
 
 class AssessmentPage(Schema):
@@ -120,6 +122,8 @@ def detail(assessment: Assessment, contributions: list[ContributionView]) -> Ass
         extra_familial_summary=assessment.extra_familial_summary,
         home_protective_factors=assessment.home_protective_factors,
         opened_from_referral=assessment.opened_from_id,
+        closed_at=assessment.closed_at,
+        close_reason=assessment.close_reason,
         contributions=[
             ContributionOut(
                 id=c.contribution_id,
@@ -222,3 +226,8 @@ def offer_out(view: Any) -> OfferOut:
         observed_on=view.observed_on,
         timeframe=view.timeframe,
     )
+
+
+class CloseIn(Schema):
+    version: int = Field(..., ge=1)
+    reason: str = Field(..., max_length=MAX_TEXT, description="Why it is closed without agreeing a level.")

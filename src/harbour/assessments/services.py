@@ -563,3 +563,35 @@ def assessment_agree(*, actor: Any, assessment_id: UUID, version: int, data: Agr
         )
     access.forget_cached_access(actor)
     return assessment
+
+
+def assessment_close(*, actor: Any, assessment_id: UUID, version: int, reason: str) -> Assessment:
+    """The lead closes an open assessment without agreeing a level, saying why (for example, the young
+    person moved out of the area). Contributions stop; the young person's risk history is unchanged."""
+    assessment = _assessment_for_update(actor, assessment_id)
+    _require_lead(actor, assessment)
+    _require_open(assessment)
+    problem = _text_problem(reason, required="Say why the assessment is being closed without agreement.")
+    if problem:
+        raise ValidationError({"reason": problem})
+    with transaction.atomic():
+        assessment = locked_for_update(assessment, expected_version=version)
+        assessment.status = Assessment.Status.CLOSED
+        assessment.closed_at = timezone.now()
+        assessment.closed_by = actor
+        assessment.close_reason = reason.strip()
+        assessment.save()
+        audit.record(
+            actor,
+            "assessment.closed",
+            assessment,
+            person_id=assessment.person_id,
+            reason=reason.strip(),
+            detail={
+                "computed_level": assessment.computed_level.code if assessment.computed_level else "",
+                "contributions_waiting": assessment.contributions.filter(
+                    status=Contribution.Status.REQUESTED
+                ).count(),
+            },
+        )
+    return assessment

@@ -112,6 +112,7 @@ ACTION_LABELS: dict[str, str] = {
     "assessment.agreed": "Agreed the level of a joint exploitation risk assessment",
     "assessment.history_viewed": "Read a young person's risk history",
     "assessment.movement_viewed": "Read the partnership report of movement between risk levels",
+    "assessment.closed": "Closed a joint assessment without agreeing a level",
     "assessment.review_reminded": "Reminded the lead that an assessment's review is due or overdue",
     # Partnership figures
     "figures.viewed": "Read the partnership figures (counts only)",
