@@ -93,7 +93,7 @@ def full_access_q(actor: Any, *, include_temporary: bool = True) -> Q:
     return condition
 
 
-def _ids_of(condition: Q) -> QuerySet[Any] | None:
+def ids_of(condition: Q) -> QuerySet[Any] | None:
     """The subquery of a source written as ``Q(pk__in=<queryset of ids>)``; None for any other shape."""
     if condition.negated or len(condition.children) != 1:
         return None
@@ -108,16 +108,17 @@ def _any_of(conditions: list[Q]) -> Q:
     ``pk IN (... UNION ...)``: PostgreSQL checks an OR of several IN-subqueries against every person
     (a scan of the whole table), but looks up the few people a union gives by their primary key."""
     subqueries: list[QuerySet[Any]] = []
-    others = Q(pk__in=[])
+    others: list[Q] = []
     for condition in conditions:
-        ids = _ids_of(condition)
+        ids = ids_of(condition)
         if ids is not None:
             subqueries.append(ids)
-        else:
-            others |= condition
-    if not subqueries:
-        return others
-    return Q(pk__in=subqueries[0].union(*subqueries[1:])) | others
+        elif condition != Q(pk__in=[]):  # a source that gives no one
+            others.append(condition)
+    combined = Q(pk__in=subqueries[0].union(*subqueries[1:])) if subqueries else Q(pk__in=[])
+    for condition in others:
+        combined |= condition
+    return combined
 
 
 def _direct_q(actor: Any, *, include_temporary: bool) -> Q:
@@ -152,6 +153,17 @@ def _direct_q(actor: Any, *, include_temporary: bool) -> Q:
             sources.append(linked(base))
         condition = _any_of(sources)
     return condition
+
+
+def full_access_ids(actor: Any, *, include_temporary: bool = True) -> QuerySet[Any]:
+    """The ids of the people ``full_access_q`` gives, as a subquery for another table's ``person_id``:
+    the union of the sources itself, so the database never reads the whole people table for it."""
+    condition = full_access_q(actor, include_temporary=include_temporary)
+    ids = ids_of(condition)
+    if ids is not None:
+        return ids
+    people = Allocation._meta.get_field("person").related_model._default_manager
+    return people.filter(condition).values("pk")
 
 
 def filter_full(actor: Any, queryset: QuerySet[Any]) -> QuerySet[Any]:

@@ -113,7 +113,7 @@ def missing_case_get_for_change(*, actor: Any, case_id: UUID) -> MissingEducatio
 def _open_cases(actor: Any) -> QuerySet[MissingEducationCase]:
     if not access.is_staff_member(actor):
         return MissingEducationCase.objects.none()
-    seen = access.filter_full(actor, Person.objects.all()).values("pk")
+    seen = access.full_access_ids(actor)
     return MissingEducationCase.objects.filter(closed_on__isnull=True, person_id__in=seen)
 
 
@@ -137,7 +137,7 @@ def _recent_exclusions(actor: Any, days: int, today: dt.date | None) -> QuerySet
     if not access.is_staff_member(actor):
         return Exclusion.objects.none()
     today = today or timezone.localdate()
-    network = Person.objects.filter(access.full_access_q(actor, include_temporary=False)).values("pk")
+    network = access.full_access_ids(actor, include_temporary=False)
     return Exclusion.objects.filter(
         person_id__in=network,
         starts_on__gte=today - dt.timedelta(days=days),

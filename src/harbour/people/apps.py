@@ -62,11 +62,15 @@ def parents_and_carers_of(base: Any) -> Any:
     person in full can see, in full, the parents and carers who keep them safe."""
     from django.db.models import Q
 
+    from harbour.access.policies import ids_of
     from harbour.people.models import Person, Relationship
 
-    links = Relationship.objects.filter(
-        person__in=Person.objects.filter(base), relationship_type__is_parent_or_carer=True
-    )
+    # The ids themselves when ``base`` is a subquery of ids: read through the people table, PostgreSQL
+    # scanned all of it to find them.
+    seen: Any = ids_of(base)
+    if seen is None:
+        seen = Person.objects.filter(base).values("pk")
+    links = Relationship.objects.filter(person_id__in=seen, relationship_type__is_parent_or_carer=True)
     return Q(pk__in=links.values("other_id"))
 
 
