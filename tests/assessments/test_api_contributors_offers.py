@@ -98,3 +98,38 @@ def test_only_those_with_a_contribution_take_an_offer_and_only_while_open(world)
     assert client.get(f"{BASE}{assessment.pk}/offers").json()["items"] == []
     assert _post(client, f"{BASE}{assessment.pk}/offers/{offer.pk}/accept").status_code == 403
     assert not Answer.objects.filter(offer=offer).exists()
+
+
+def test_an_offer_is_declined_with_a_reason_for_your_own_contribution_only(world):
+    assessment = helpers.open_for(world)
+    offer = _offer(world)
+    officer = helpers.police_officer(world)
+    helpers.ask(world, assessment, officer)
+    client = world.client_for("practitioner")
+    url = f"{BASE}{assessment.pk}/offers/{offer.pk}/decline"
+    empty = _post(client, url, {"reason": " "})
+    assert empty.status_code == 422
+    assert "reason" in empty.json()["error"]["fields"]
+    assert _post(world.client_for("team-manager"), url, {"reason": "Not mine"}).status_code == 404
+    reason = "The episode was recorded against the wrong young person; police are correcting it."
+    declined = _post(client, url, {"reason": reason})
+    assert declined.status_code == 200, declined.content
+    assert declined.json()["computed_level"]["code"] == "norfolk-no-risk"  # nothing taken, nothing scored
+    event = AuditEvent.objects.get(action="assessment.offer_declined")
+    assert event.reason == reason
+    assert event.detail["indicator"] == "missing-repeat"
+    again = _post(client, url, {"reason": reason})
+    assert again.status_code == 422
+    assert "offer_id" in again.json()["error"]["fields"]
+    [mine] = client.get(f"{BASE}{assessment.pk}/offers").json()["items"]
+    assert mine["declined"] is True
+    assert mine["declined_reason"] == reason
+    # The officer decides for their own contribution: still offered to them.
+    [theirs] = world.client_for(officer).get(f"{BASE}{assessment.pk}/offers").json()["items"]
+    assert theirs["declined"] is False
+    # Taking it after all replaces the decision.
+    taken = _post(client, f"{BASE}{assessment.pk}/offers/{offer.pk}/accept")
+    assert taken.status_code == 200
+    [after] = client.get(f"{BASE}{assessment.pk}/offers").json()["items"]
+    assert after["declined"] is False
+    assert _post(client, url, {"reason": reason}).status_code == 422  # already in the answers

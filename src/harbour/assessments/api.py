@@ -23,6 +23,7 @@ from harbour.assessments.schemas import (
     CloseIn,
     ContributionIn,
     ContributorIn,
+    OfferDeclineIn,
     OfferList,
     OpenIn,
     SectionsIn,
@@ -198,7 +199,9 @@ def assessments_offers(request: HttpRequest, assessment_id: UUID) -> OfferList:
     actor = current_user(request)
     assessment = selectors.assessment_get_for(actor=actor, assessment_id=assessment_id)
     views = selectors.offers_for(actor=actor, assessment=assessment) if assessment.is_open else []
-    return OfferList(items=[schemas.offer_out(view) for view in views], count=len(views))
+    own = selectors.own_contribution(actor=actor, assessment=assessment)
+    declined = dict(own.offer_declines.values_list("offer_id", "reason")) if own is not None else {}
+    return OfferList(items=[schemas.offer_out(view, declined) for view in views], count=len(views))
 
 
 @router.post(
@@ -234,4 +237,25 @@ def assessments_close(request: HttpRequest, assessment_id: UUID, payload: CloseI
     services.assessment_close(
         actor=actor, assessment_id=assessment_id, version=payload.version, reason=payload.reason
     )
+    return _read(actor, assessment_id)
+
+
+@router.post(
+    "/{assessment_id}/offers/{offer_id}/decline",
+    response={200: AssessmentOut, **ERRORS},
+    summary="Decline an offered indicator for your contribution",
+)
+def assessments_offer_decline(
+    request: HttpRequest, assessment_id: UUID, offer_id: UUID, payload: OfferDeclineIn
+) -> AssessmentOut:
+    """Decide not to take the offer into your own contribution, with a `reason` (the same rules as
+    accepting it). The offer stays for the other contributors; taking it later replaces the decision."""
+    actor = current_user(request)
+    assessment = selectors.assessment_get_for(actor=actor, assessment_id=assessment_id, audited=False)
+    own = selectors.own_contribution(actor=actor, assessment=assessment)
+    if own is None:
+        raise Http404
+    if not policies.can_contribute(actor, own):
+        raise PermissionDenied("This assessment is no longer open for contributions.")
+    services.offer_decline(actor=actor, contribution_id=own.pk, offer_id=offer_id, reason=payload.reason)
     return _read(actor, assessment_id)

@@ -288,6 +288,27 @@ class OfferedIndicator(BaseModel):
         return f"{self.indicator_id} from {self.source_app}/{self.source_kind}"
 
 
+class OfferDecline(BaseModel):
+    """A contributor's decision not to take an offered indicator into their contribution, and why (for
+    example, it is already answered from better evidence, or it is about an episode that was a mistake)."""
+
+    contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="offer_declines")
+    offer = models.ForeignKey(OfferedIndicator, on_delete=models.CASCADE, related_name="declines")
+    reason = models.TextField()
+    declined_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    declined_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contribution", "offer"], name="offer_declined_once_per_contribution"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Declined {self.offer_id} in {self.contribution_id}"
+
+
 class ReviewReminder(BaseModel):
     """A reminder to an agreed assessment's lead that its review is due soon, or overdue; one per
     condition and review date, so ``harbour tick`` tells the lead once, not on every tick."""

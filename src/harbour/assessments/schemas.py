@@ -207,6 +207,8 @@ class OfferOut(Schema):
     source_url: str
     observed_on: datetime.date | None
     timeframe: str
+    declined: bool = Field(False, description="You declined it for your own contribution.")
+    declined_reason: str = ""
 
 
 class OfferList(Schema):
@@ -214,8 +216,12 @@ class OfferList(Schema):
     count: int
 
 
-def offer_out(view: Any) -> OfferOut:
+def offer_out(view: Any, declined: dict[Any, str] | None = None) -> OfferOut:
+    """An offer as the API shows it; ``declined`` maps the offers the reader declined to their reasons."""
+    declined = declined or {}
     return OfferOut(
+        declined=view.offer_id in declined,
+        declined_reason=declined.get(view.offer_id, ""),
         id=view.offer_id,
         restricted=view.restricted,
         indicator=view.indicator_code,
@@ -231,3 +237,7 @@ def offer_out(view: Any) -> OfferOut:
 class CloseIn(Schema):
     version: int = Field(..., ge=1)
     reason: str = Field(..., max_length=MAX_TEXT, description="Why it is closed without agreeing a level.")
+
+
+class OfferDeclineIn(Schema):
+    reason: str = Field(..., max_length=MAX_TEXT, description="Why you are not taking this indicator.")

@@ -24,6 +24,7 @@ from harbour.assessments.models import (
     Assessment,
     Contribution,
     Indicator,
+    OfferDecline,
     OfferedIndicator,
     RiskLevel,
     ScreeningToolVersion,
@@ -389,8 +390,10 @@ def contribution_save(
     return contribution
 
 
-def offer_accept(*, actor: Any, contribution_id: UUID, offer_id: UUID) -> Answer:
-    """Take an offered indicator into the actor's contribution as a yes, with its source recorded."""
+def _offer_for_contribution(
+    actor: Any, contribution_id: UUID, offer_id: UUID
+) -> tuple[Contribution, OfferedIndicator]:
+    """The actor's contribution and a current offer about its young person that the actor may act on."""
     contribution = (
         Contribution.objects.select_related("assessment__person", "assessment__tool_version")
         .filter(pk=contribution_id)
@@ -414,6 +417,49 @@ def offer_accept(*, actor: Any, contribution_id: UUID, offer_id: UUID) -> Answer
         raise Http404
     if offer.indicator.code not in assessment.tool_version.indicator_codes():
         raise ValidationError({"offer_id": "This assessment's tool does not ask about this indicator."})
+    return contribution, offer
+
+
+def offer_decline(*, actor: Any, contribution_id: UUID, offer_id: UUID, reason: str) -> OfferDecline:
+    """Decide not to take an offered indicator into the actor's contribution, saying why. Nothing is
+    scored; the offer stays for others (each contributor decides for their own contribution)."""
+    contribution, offer = _offer_for_contribution(actor, contribution_id, offer_id)
+    problem = _text_problem(reason, required="Say why you are not taking this indicator.")
+    if problem:
+        raise ValidationError({"reason": problem})
+    if Answer.objects.filter(contribution=contribution, offer=offer).exists():
+        raise ValidationError(
+            {"offer_id": "This indicator is already in your contribution: change your answer."}
+        )
+    if OfferDecline.objects.filter(contribution=contribution, offer=offer).exists():
+        raise ValidationError({"offer_id": "You have already declined this indicator."})
+    with transaction.atomic():
+        decline = OfferDecline.objects.create(
+            contribution=contribution,
+            offer=offer,
+            reason=reason.strip(),
+            declined_by=actor,
+            declined_at=timezone.now(),
+        )
+        audit.record(
+            actor,
+            "assessment.offer_declined",
+            contribution,
+            person_id=contribution.assessment.person_id,
+            reason=reason.strip(),
+            detail={
+                "assessment": str(contribution.assessment_id),
+                "offer": str(offer.pk),
+                "indicator": offer.indicator.code,
+            },
+        )
+    return decline
+
+
+def offer_accept(*, actor: Any, contribution_id: UUID, offer_id: UUID) -> Answer:
+    """Take an offered indicator into the actor's contribution as a yes, with its source recorded."""
+    contribution, offer = _offer_for_contribution(actor, contribution_id, offer_id)
+    assessment = contribution.assessment
     source = (
         f"{offer.source_app.title()} ({offer.source_kind.replace('-', ' ')}, {offer.observed_on:%-d %B %Y})"
     )
@@ -429,6 +475,8 @@ def offer_accept(*, actor: Any, contribution_id: UUID, offer_id: UUID) -> Answer
                 "offer": offer,
             },
         )
+        # Taking an offer declined before replaces that decision.
+        OfferDecline.objects.filter(contribution=contribution, offer=offer).delete()
         contribution.version += 1
         contribution.save(update_fields=["version", "updated_at"])
         locked = Assessment.objects.select_for_update().get(pk=assessment.pk)

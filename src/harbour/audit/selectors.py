@@ -108,6 +108,7 @@ ACTION_LABELS: dict[str, str] = {
     "assessment.contribution_requested": "Asked a professional to contribute to a joint assessment",
     "assessment.contribution_saved": "Saved a contribution to a joint assessment",
     "assessment.offer_accepted": "Took an offered indicator into a contribution",
+    "assessment.offer_declined": "Declined an offered indicator for a contribution",
     "assessment.updated": "Recorded the young person's words or the assessment's sections",
     "assessment.agreed": "Agreed the level of a joint exploitation risk assessment",
     "assessment.history_viewed": "Read a young person's risk history",
