@@ -1,8 +1,9 @@
 """Playwright harness: Debian's Chromium driving pytest-django's live server, axe-core checks, sign-in.
 
 Fixtures
-- `browser` (module): headless Chromium from /usr/bin/chromium (never a Playwright download). When
-  Chromium is missing the browser tests are skipped loudly, except under CI=true, where they fail.
+- `browser` (session; module under xdist): headless Chromium from /usr/bin/chromium (never a
+  Playwright download). When Chromium is missing the browser tests are skipped loudly, except under
+  CI=true, where they fail.
 - `live_server`: pytest-django's; any test that uses it gets `transactional_db`, so the server thread
   sees what the test wrote (on SQLite the in-memory test database is shared with the server thread).
 - `page`: a fresh browser context and page on the live server. At teardown it fails the test if the
@@ -13,6 +14,8 @@ Fixtures
 Helpers live in tests/browser/harness.py (`from tests.browser.harness import assert_accessible, login`):
 - `login(page, live_server, user, secret)`: signs in through the real allauth pages (password, then the
   authenticator code). With `secret=None` the secret is read from the user's TOTP authenticator.
+- `sign_in(page, live_server, user)`: the same sign-in posted from Django's test client, the session
+  cookie handed to the browser; for journeys that are not about signing in.
 - `assert_accessible(page)`: runs axe-core (node_modules/axe-core) for WCAG 2.0/2.1/2.2 A and AA and
   fails on serious or critical violations, listing them readably.
 """
@@ -140,14 +143,20 @@ def chromium_missing_message() -> str:
     return f"BROWSER TESTS NOT RUN: chromium not found at {CHROMIUM}"
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Chromium for one test module.
+def _browser_scope(fixture_name: str, config: pytest.Config) -> str:
+    """Session scope in a single process, module scope in an xdist worker.
 
-    Module scope, not session: Playwright's sync API keeps an asyncio loop running in the main thread
-    while it is started, and allows one instance per thread. Stopping it after each module (a launch
-    costs about a second) means no other module, browser or not, ever runs beside that loop.
+    Playwright's sync API keeps an asyncio loop running in the main thread while it is started, and
+    allows one instance per thread, so no test that is not a browser test may run while it is. In one
+    process the browser tests run last (`pytest_collection_modifyitems` above), so one Chromium can
+    serve all of them; an xdist worker gets tests in no fixed order, so there it stops after each module.
     """
+    return "module" if hasattr(config, "workerinput") else "session"
+
+
+@pytest.fixture(scope=_browser_scope)
+def browser() -> Iterator[Browser]:
+    """Chromium for the browser tests (one launch per run, or per module under xdist: see above)."""
     if not CHROMIUM.exists():
         if IN_CI:
             pytest.fail(f"{chromium_missing_message()} (CI=true: browser tests are required)", pytrace=False)

@@ -16,6 +16,8 @@ def test_practitioner_finds_a_young_person(page, live_server, world):
 - `expect_path(page, regex)`: waits for the URL; on timeout says where the browser is instead.
 - `submit(page, field_selector)`: clicks the submit button of the form holding that field.
 - `totp_code(secret)`: the current authenticator code (never one already used in this test run).
+- `sign_in(page, live_server, user, secret=None)`: for journeys not about signing in: the same allauth
+  views, posted from Django's test client; the browser gets the session cookie and opens home.
 """
 
 from __future__ import annotations
@@ -122,18 +124,19 @@ def assert_accessible(
 _last_code: dict[str, tuple[int, str]] = {}
 
 
-def totp_code(secret: str) -> str:
+def totp_code(secret: str, *, margin_seconds: float = 5) -> str:
     """The authenticator code for now, never one already used with this secret.
 
     allauth refuses a code a second time; if the current code was used (two sign-ins of one user in
-    the same 30 seconds), or the period is about to end, wait for the next period.
+    the same 30 seconds), or fewer than `margin_seconds` of its period are left, wait for the next
+    period.
     """
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
     counter = int(time.time()) // 30
     # allauth accepts only the current period's code (tolerance 0): a code read in the last seconds
     # of a period may reach the server in the next one, so wait for a fresh period instead.
-    if _last_code.get(secret, (None, ""))[0] == counter or 30 - time.time() % 30 < 5:
+    if _last_code.get(secret, (None, ""))[0] == counter or 30 - time.time() % 30 < margin_seconds:
         time.sleep(30 - time.time() % 30 + 0.1)
         counter = int(time.time()) // 30
     code = format_hotp_value(hotp_value(secret, counter))
@@ -208,4 +211,50 @@ def login(
         assert_accessible(page)
     page.fill('input[name="code"]', totp_code(secret))
     submit(page, 'input[name="code"]')
+    expect_path(page, r"^/(?!accounts/)")
+
+
+def sign_in(
+    page: Page,
+    live_server: LiveServer,
+    user: User,
+    secret: str | None = None,
+    *,
+    password: str = factories.TEST_PASSWORD,
+) -> None:
+    """Sign in for a journey that is not about signing in: the same allauth views as `login` (the
+    password, then the authenticator code), posted from Django's test client instead of typed into
+    the browser, whose context then gets the session cookie and opens where sign-in lands (home).
+
+    `login` types into the real pages and is what the sign-in tests use; this saves a journey two
+    page loads and usually the wait for a fresh authenticator period.
+    """
+    from django.conf import settings
+    from django.test import Client
+    from django.urls import reverse
+
+    if secret is None:
+        secret = totp_secret_of(user)
+    client = Client()
+    response = client.post(reverse("account_login"), {"login": user.get_username(), "password": password})
+    assert response.status_code == 302, f"password refused for {user.get_username()}"
+    assert response["Location"] == reverse("mfa_authenticate"), response["Location"]
+    # The code reaches the server within milliseconds, so one second of its period is enough.
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret, margin_seconds=1)})
+    assert response.status_code == 302, f"authenticator code refused for {user.get_username()}"
+    landing = response["Location"]
+    assert not landing.startswith("/accounts/"), landing
+    session = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": session.value,
+                "url": live_server.url,
+                "httpOnly": True,
+                "sameSite": "Lax",
+            }
+        ]
+    )
+    page.goto(f"{live_server.url}{landing}")
     expect_path(page, r"^/(?!accounts/)")

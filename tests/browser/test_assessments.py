@@ -8,7 +8,7 @@ import pytest
 
 from harbour.assessments.models import Assessment
 from tests.assessments import helpers
-from tests.browser.harness import assert_accessible, expect_path, login
+from tests.browser.harness import assert_accessible, expect_path, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 def test_lead_professional_agrees_an_assessment(page, live_server, world, page_problems):
     page_problems.allow(r"422")  # agreeing before the young person's words are recorded is refused
     officer = helpers.police_officer(world)
-    login(page, live_server, world.users["practitioner"])
+    sign_in(page, live_server, world.users["practitioner"])
 
     page.goto(f"{live_server.url}/assessments/people/{world.inside.pk}/")
     expect_path(page, r"^/assessments/people/[0-9a-f-]+/$")

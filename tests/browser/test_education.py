@@ -10,7 +10,7 @@ from harbour.education import services
 from harbour.education.inputs import HomeEducationInput, MissingEducationInput
 from harbour.education.models import Exclusion, ImportBatch, UnmatchedImportRow
 from harbour.education.views import RECORDINGS
-from tests.browser.harness import assert_accessible, expect_path, login
+from tests.browser.harness import assert_accessible, expect_path, sign_in
 from tests.education.helpers import school
 
 pytestmark = pytest.mark.browser
@@ -20,7 +20,7 @@ def test_practitioner_records_an_exclusion_and_sees_it(page, live_server, world,
     page_problems.allow(r"422")  # the empty form answers 422, as it should
     academy = school()
     child = world.inside
-    login(page, live_server, world.users["practitioner"])
+    sign_in(page, live_server, world.users["practitioner"])
     page.goto(f"{live_server.url}/people/{child.pk}/")
     page.get_by_role("link", name="Education", exact=True).click()
     expect_path(page, rf"^/education/people/{child.pk}/$")
@@ -66,7 +66,7 @@ def test_every_education_form_passes_axe(page, live_server, world):
         actor=actor, person=child, data=MissingEducationInput(reported_on=today, reported_by="School")
     )
     home = services.home_education_record(actor=actor, person=child, data=HomeEducationInput(starts_on=today))
-    login(page, live_server, actor)
+    sign_in(page, live_server, actor)
     base = f"{live_server.url}/education/people/{child.pk}/record/"
     urls = [base, *(f"{base}?what={what}" for what in RECORDINGS)]
     urls += [
@@ -94,7 +94,7 @@ def test_import_review_pages_pass_axe(page, live_server, world):
         values={"first_name": "Kacey", "last_name": "Holt", "date_of_birth": "2012-01-01"},
         reason="No known young person matches these details.",
     )
-    login(page, live_server, manager)
+    sign_in(page, live_server, manager)
     page.get_by_role("link", name="Education imports").click()
     expect_path(page, r"^/education/imports/unmatched/$")
     assert "Kacey" in page.content()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.harness import assert_accessible, expect_path, login
+from tests.browser.harness import assert_accessible, expect_path, sign_in
 from tests.figures.conftest import county  # noqa: F401  (the fixture: a small hand-made county)
 
 pytestmark = pytest.mark.browser
@@ -17,7 +17,7 @@ TABLES = 9
 
 def test_partnership_leader_reads_charts_and_tables_and_filters_them(page, live_server, county, settings):  # noqa: F811
     settings.HARBOUR_SMALL_NUMBER_THRESHOLD = 0  # every chart has something to draw
-    login(page, live_server, county.world.users["partnership-leader"])
+    sign_in(page, live_server, county.world.users["partnership-leader"])
     page.get_by_role("link", name="Partnership figures").click()
     expect_path(page, r"^/figures/$")
     charts = page.locator("[data-app-chart]")
@@ -49,7 +49,7 @@ def test_without_javascript_the_tables_carry_every_number(browser, live_server, 
     context.set_default_timeout(15_000)
     try:
         page = context.new_page()
-        login(page, live_server, county.world.users["analyst"])
+        sign_in(page, live_server, county.world.users["analyst"])
         page.goto(f"{live_server.url}/figures/?months=6")
         assert page.locator("[data-app-chart]").count() == CHARTS
         assert page.locator("[data-app-chart]").first.is_hidden()  # nothing drawn, no empty box

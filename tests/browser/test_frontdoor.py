@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from harbour.frontdoor.models import Referral, ReferralDraft
-from tests.browser.harness import assert_accessible, expect_path, login
+from tests.browser.harness import assert_accessible, expect_path, sign_in
 from tests.frontdoor.helpers import about, submit
 
 pytestmark = pytest.mark.browser
@@ -19,7 +19,7 @@ def sign_out(page) -> None:
 
 
 def test_practitioner_refers_a_known_young_person_found_as_they_type(page, live_server, world):
-    login(page, live_server, world.users["practitioner"])
+    sign_in(page, live_server, world.users["practitioner"])
     page.goto(f"{live_server.url}/frontdoor/referrals/new/")
     expect_path(page, r"^/frontdoor/referrals/new/$")
     assert_accessible(page)
@@ -60,7 +60,7 @@ def test_practitioner_refers_a_known_young_person_found_as_they_type(page, live_
 
 def test_a_form_with_mistakes_shows_them_accessibly(page, live_server, world, page_problems):
     page_problems.allow(r"422")  # a form with errors answers 422, as it should
-    login(page, live_server, world.users["practitioner"])
+    sign_in(page, live_server, world.users["practitioner"])
     page.goto(f"{live_server.url}/frontdoor/referrals/new/")
     page.get_by_role("button", name="Send referral").click()
     summary = page.locator(".govuk-error-summary")
@@ -76,7 +76,7 @@ def test_front_door_officer_triages_a_referral_and_the_referrer_sees_the_outcome
     earlier = submit(referrer, about(world.inside))
     referral = submit(referrer, about(world.inside))
 
-    login(page, live_server, world.users["front-door-officer"])
+    sign_in(page, live_server, world.users["front-door-officer"])
     assert "Referrals to triage" in page.content()
     assert_accessible(page)
 
@@ -105,7 +105,7 @@ def test_front_door_officer_triages_a_referral_and_the_referrer_sees_the_outcome
     assert referral.status == Referral.Status.DECIDED
 
     sign_out(page)
-    login(page, live_server, referrer)
+    sign_in(page, live_server, referrer)
     assert "Outcomes of your referrals" in page.content()
     page.get_by_role("link", name="Your referrals", exact=True).click()
     expect_path(page, r"^/frontdoor/sent/$")

@@ -12,7 +12,7 @@ from harbour.assessments import services as assessment_services
 from harbour.assessments.models import Indicator, ScreeningToolVersion
 from harbour.missing import services
 from harbour.missing.models import ReturnInterview
-from tests.browser.harness import assert_accessible, expect_path, login
+from tests.browser.harness import assert_accessible, expect_path, sign_in
 from tests.missing.helpers import record, record_return
 
 pytestmark = pytest.mark.browser
@@ -31,7 +31,7 @@ def test_youth_worker_records_a_return_home_interview(page, live_server, world):
     )
     indicator = Indicator.objects.get(code="missing-found-out-of-area")
 
-    login(page, live_server, world.breckland_worker)
+    sign_in(page, live_server, world.breckland_worker)
     assert_accessible(page)
     queue = page.get_by_role("link", name="Jade Bishop")
     queue.first.click()
@@ -60,7 +60,7 @@ def test_youth_worker_records_a_return_home_interview(page, live_server, world):
     assert interview.status == ReturnInterview.Status.COMPLETED
 
     page.get_by_role("button", name="Sign out").click()
-    login(page, live_server, lead)
+    sign_in(page, live_server, lead)
     page.goto(f"{live_server.url}/assessments/{assessment.pk}/")
     expect_path(page, rf"^/assessments/{assessment.pk}/$")
     assert indicator.label in page.content()
@@ -69,7 +69,7 @@ def test_youth_worker_records_a_return_home_interview(page, live_server, world):
 
 def test_lead_professional_records_an_episode_and_the_return(page, live_server, world, page_problems):
     page_problems.allow(r"422")  # a form with errors answers 422, as it should
-    login(page, live_server, world.users["practitioner"])
+    sign_in(page, live_server, world.users["practitioner"])
     page.goto(f"{live_server.url}/missing/people/{world.inside.pk}/")
     assert_accessible(page)
     page.get_by_role("button", name="Record a missing episode").click()
@@ -127,7 +127,7 @@ def test_front_door_reviews_police_log_rows(page, live_server, world):
         best_person=world.inside,
         best_score=0.7,
     )
-    login(page, live_server, officer)
+    sign_in(page, live_server, officer)
     assert "log.csv, line 7" in page.content()
     page.goto(f"{live_server.url}/missing/police-log/review/")
     assert_accessible(page)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.harness import assert_accessible, expect_path, login, submit
+from tests.browser.harness import assert_accessible, expect_path, sign_in, submit
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +18,7 @@ def search_for(page, live_server, text: str) -> None:
 
 
 def test_practitioner_searches_opens_a_record_and_sees_why(page, live_server, world):
-    login(page, live_server, world.users["practitioner"])
+    sign_in(page, live_server, world.users["practitioner"])
     assert "Jade Bishop" in page.content()  # the home page's queue of their young people
     assert_accessible(page)
 
@@ -39,7 +39,7 @@ def test_practitioner_searches_opens_a_record_and_sees_why(page, live_server, wo
 
 
 def test_outsider_sees_name_only_and_can_break_glass(page, live_server, world):
-    login(page, live_server, world.users["police-intelligence-officer"])
+    sign_in(page, live_server, world.users["police-intelligence-officer"])
     search_for(page, live_server, "tyler murray")
     page.locator("#search-results").get_by_role("link", name="Tyler Murray").click()
     expect_path(page, rf"^/people/{world.outside.pk}/$")
@@ -59,7 +59,7 @@ def test_outsider_sees_name_only_and_can_break_glass(page, live_server, world):
 
 
 def test_keyboard_reaches_search_from_the_skip_link(page, live_server, world):
-    login(page, live_server, world.users["practitioner"])
+    sign_in(page, live_server, world.users["practitioner"])
     page.goto(f"{live_server.url}/")  # a fresh page, without the signed-in banner holding focus
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent.trim()")
@@ -72,7 +72,7 @@ def test_data_protection_officer_sees_who_viewed_a_record(page, live_server, wor
     from harbour.people import selectors
 
     selectors.person_get_for(actor=world.users["practitioner"], person_id=world.inside.pk)
-    login(page, live_server, world.users["data-protection-officer"])
+    sign_in(page, live_server, world.users["data-protection-officer"])
     page.goto(f"{live_server.url}/audit/person/{world.inside.pk}/")
     expect_path(page, rf"^/audit/person/{world.inside.pk}/$")
     assert "practitioner" in page.content()
@@ -82,7 +82,7 @@ def test_data_protection_officer_sees_who_viewed_a_record(page, live_server, wor
 
 
 def test_caseload_page_is_accessible(page, live_server, world):
-    login(page, live_server, world.users["practitioner"])
+    sign_in(page, live_server, world.users["practitioner"])
     page.goto(f"{live_server.url}/people/caseload/")
     expect_path(page, r"^/people/caseload/$")
     assert "Jade Bishop" in page.content()
@@ -91,7 +91,7 @@ def test_caseload_page_is_accessible(page, live_server, world):
 
 def test_record_and_edit_forms_show_errors_accessibly(page, live_server, world, page_problems):
     page_problems.allow(r"422")  # a form with errors answers 422, as it should
-    login(page, live_server, world.users["practitioner"])
+    sign_in(page, live_server, world.users["practitioner"])
     page.goto(f"{live_server.url}/people/new/")
     expect_path(page, r"^/people/new/$")
     assert_accessible(page)

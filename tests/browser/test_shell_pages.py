@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from tests import factories
-from tests.browser.harness import assert_accessible, expect_path, login, submit, totp_secret_of
+from tests.browser.harness import assert_accessible, expect_path, sign_in, submit, totp_secret_of
 
 pytestmark = pytest.mark.browser
 
@@ -60,7 +60,7 @@ def test_demo_sign_in_shows_the_code_and_every_page_is_accessible(page, live_ser
     "role", ["practitioner", "team-manager", "data-protection-officer", "system-administrator"]
 )
 def test_home_and_shell_pages_are_accessible(page, live_server, world, role):
-    login(page, live_server, world.users[role])
+    sign_in(page, live_server, world.users[role])
     expect_path(page, r"^/$")
     assert page.locator("main").count() == 1
     assert page.locator("nav[aria-label='Main']").is_visible()
@@ -73,7 +73,7 @@ def test_home_and_shell_pages_are_accessible(page, live_server, world, role):
 def test_not_found_page_is_accessible(page, live_server, world, page_problems):
     page_problems.allow(r"HTTP 404 for document .*/no-such-page/")
     page_problems.allow(r"status of 404")
-    login(page, live_server, world.users["practitioner"])
+    sign_in(page, live_server, world.users["practitioner"])
     page.goto(f"{live_server.url}/no-such-page/")
     assert page.locator("h1").inner_text() == "Page not found"
     assert_accessible(page)
@@ -96,7 +96,7 @@ def test_enrolment_page_is_accessible(page, live_server, world):
 
 
 def test_keyboard_skip_link_menu_and_sign_out(page, live_server, world):
-    login(page, live_server, world.users["team-manager"])
+    sign_in(page, live_server, world.users["team-manager"])
     expect_path(page, r"^/$")
     page.goto(f"{live_server.url}/")
 
@@ -126,7 +126,7 @@ def test_keyboard_skip_link_menu_and_sign_out(page, live_server, world):
 
 
 def test_small_screens_collapse_the_menu(page, live_server, world):
-    login(page, live_server, world.users["team-manager"])
+    sign_in(page, live_server, world.users["team-manager"])
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto(f"{live_server.url}/")
     toggle = page.locator("button.govuk-service-navigation__toggle")
