@@ -105,6 +105,11 @@ def test_a_youth_worker_is_assigned_offers_and_completes_the_interview(world, ap
     assert done.status_code == 200, done.content
     assert done.json()["interview"]["status"] == "completed"
     assert done.json()["interview"]["within_72_hours"] is True
+    findings = done.json()["interview"]
+    assert findings["where_been"] == "A flat in Great Yarmouth"
+    assert findings["factors"] == ["money-gifts", "older-people"]
+    assert findings["indicator_codes"] == ["missing-found-out-of-area"]
+    assert findings["interviewer"] == str(worker)
     saved = ReturnInterview.objects.get(pk=interview.pk)
     assert saved.interviewer == worker
     assert saved.where_been == "A flat in Great Yarmouth"
@@ -140,6 +145,8 @@ def test_a_declined_interview_keeps_the_reason_and_what_carers_said(world, api_a
     response = api_as(worker).post(url, body)
     assert response.status_code == 200, response.content
     assert response.json()["interview"]["status"] == "declined"
+    assert response.json()["interview"]["decline_reason"] == "parent-declined"
+    assert response.json()["interview"]["carers_said"] == body["carers_said"]
     saved = ReturnInterview.objects.select_related("decline_reason").get(pk=interview.pk)
     assert saved.decline_reason.code == "parent-declined"
     assert saved.carers_said == body["carers_said"]

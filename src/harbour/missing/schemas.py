@@ -113,6 +113,18 @@ class InterviewOut(Schema):
     within_72_hours: bool | None = Field(
         None, description="Whether it was completed or declined by its due time; null while open."
     )
+    interviewer: str = ""
+    decline_reason: str | None = Field(None, description="A decline reason code, when it did not happen.")
+    carers_said: str = ""
+    where_been: str = ""
+    who_with: str = ""
+    how_travelled: str = ""
+    factors: list[str] = Field(default_factory=list, description="Push and pull factor codes.")
+    harm: str = ""
+    young_person_words: str = ""
+    actions: str = ""
+    police_information: str = ""
+    indicator_codes: list[str] = Field(default_factory=list)
 
 
 class EpisodeOut(Schema):
@@ -164,6 +176,18 @@ def episode_out(episode: MissingEpisode) -> EpisodeOut:
             completed_at=interview.completed_at,
             declined_at=interview.declined_at,
             within_72_hours=None if resolved is None else resolved <= interview.due_at,
+            interviewer=str(interview.interviewer) if interview.interviewer else "",
+            decline_reason=interview.decline_reason.code if interview.decline_reason else None,
+            carers_said=interview.carers_said,
+            where_been=interview.where_been,
+            who_with=interview.who_with,
+            how_travelled=interview.how_travelled,
+            factors=sorted(factor.code for factor in interview.factors.all()),
+            harm=interview.harm,
+            young_person_words=interview.young_person_words,
+            actions=interview.actions,
+            police_information=interview.police_information,
+            indicator_codes=list(interview.indicator_codes or []),
         )
     return EpisodeOut(
         id=episode.pk,

@@ -58,7 +58,8 @@ def _episodes() -> QuerySet[MissingEpisode]:
         "interview",
         "interview__interviewer",
         "interview__team",
-    )
+        "interview__decline_reason",
+    ).prefetch_related("interview__factors")
 
 
 def history_for(*, actor: Any, person_id: UUID) -> MissingHistory:
