@@ -57,6 +57,10 @@ class Allocation(BaseModel):
         indexes = [
             models.Index(fields=["worker", "person"], name="allocation_worker_person"),
             models.Index(fields=["team", "person"], name="allocation_team_person"),
+            # The records allocated to a team as a whole (no named worker): its members see them.
+            models.Index(
+                fields=["team", "person"], condition=Q(worker__isnull=True), name="allocation_team_only"
+            ),
         ]
 
     def __str__(self) -> str:
