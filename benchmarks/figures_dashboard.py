@@ -192,7 +192,8 @@ def report(
         + ". Server-side time of each request through Django's test client (every middleware, the "
         f"database, the template; no HTTP server), {REPS} requests each after {WARM_UP} warm-up requests "
         f"({max(20, REPS // 4)} for the dashboard). Ratios are p95 against the baseline's p95 "
-        f"({baseline.p95:.1f} ms), measured in the same run.",
+        f"({baseline.p95:.1f} ms), measured in the same run. Load average at the end of the run "
+        f"(1, 5 and 15 minutes): {', '.join(f'{load:.1f}' for load in os.getloadavg())}.",
         "",
         "| page | p50 | p95 | p95 / baseline p95 | target |",
         "| --- | --- | --- | --- | --- |",
