@@ -3,15 +3,22 @@ outside their networks (`world`)."""
 
 from __future__ import annotations
 
+import copy
+import functools
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.apps import apps
+from django.db import models, transaction
+from django.db.models import signals
 from django.test import Client
 
 from harbour.accounts.models import AgencyType, Team, User
-from harbour.core.management.commands.reference import load_reference_data
+from harbour.core.management.commands.reference import MODEL_ORDER as REFERENCE_MODEL_ORDER
+from harbour.core.management.commands.reference import load_reference_data, reference_files
 from harbour.people.models import Person
 from tests import factories
 
@@ -26,6 +33,19 @@ ROLES = [
     "data-protection-officer",
     "system-administrator",
 ]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """On PostgreSQL, the tests' connections commit without waiting for the write-ahead log to reach
+    the disk (`synchronous_commit=off`, a per-session setting). A crash could lose the last few commits
+    of a throwaway test database; what every other connection sees is unchanged."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
 
 
 @pytest.fixture(autouse=True)
@@ -44,9 +64,98 @@ def _immediate_tasks(settings: Any) -> None:
     }
 
 
+@dataclass
+class _ReferenceSnapshot:
+    """The rows `load_reference_data()` wrote into empty reference tables, per model in load order."""
+
+    tables: list[tuple[type[models.Model], list[dict[str, Any]]]]
+
+
+_reference_snapshots: dict[str, _ReferenceSnapshot] = {}
+
+
+@functools.cache
+def _reference_models() -> list[type[models.Model]]:
+    """The models the shipped reference files fill, in the loader's order, then their many-to-many
+    tables."""
+    labels: list[str] = []
+    for path in reference_files():
+        labels.extend(label for label in json.loads(path.read_text()) if label not in labels)
+    ordered = [label for label in REFERENCE_MODEL_ORDER if label in labels] + [
+        label for label in labels if label not in REFERENCE_MODEL_ORDER
+    ]
+    found = [apps.get_model(label) for label in ordered]
+    through = [
+        field.remote_field.through
+        for model in found
+        for field in model._meta.local_many_to_many
+        if field.remote_field.through._meta.auto_created
+    ]
+    return found + through
+
+
+def _all_empty(connection: Any, tables: list[type[models.Model]]) -> bool:
+    quote = connection.ops.quote_name
+    exists = " OR ".join(f"EXISTS (SELECT 1 FROM {quote(m._meta.db_table)})" for m in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT CASE WHEN {exists} THEN 0 ELSE 1 END")
+        return bool(cursor.fetchone()[0])
+
+
+def _rows_of(model: type[models.Model]) -> list[dict[str, Any]]:
+    columns = [field.attname for field in model._meta.concrete_fields]
+    return list(model._base_manager.order_by("pk").values(*columns))
+
+
+def _restore_reference(connection: Any, snapshot: _ReferenceSnapshot) -> None:
+    """Insert the snapshot's rows as they were first loaded (same keys and values), sending the
+    `pre_save`/`post_save` signals `load_reference_data()` would have sent."""
+    with transaction.atomic(using=connection.alias):
+        for model, rows in snapshot.tables:
+            objects = [model(**copy.deepcopy(row)) for row in rows]
+            signalled = not model._meta.auto_created
+            if signalled:
+                for obj in objects:
+                    signals.pre_save.send(
+                        sender=model, instance=obj, raw=False, using=connection.alias, update_fields=None
+                    )
+            model._base_manager.using(connection.alias).bulk_create(objects)
+            if signalled:
+                for obj in objects:
+                    signals.post_save.send(
+                        sender=model,
+                        instance=obj,
+                        created=True,
+                        raw=False,
+                        using=connection.alias,
+                        update_fields=None,
+                    )
+
+
 @pytest.fixture
 def reference(db: Any) -> None:
+    """The shipped reference data, as `harbour reference load` writes it.
+
+    The loader's first run in a process writes it for real (about two thousand queries, a row at a
+    time); its rows are kept and later tests get the same rows in one bulk insert per table. That is
+    done only into empty reference tables, and only when no one listens for many-to-many changes (the
+    bulk insert cannot send those); otherwise the loader runs again.
+    """
+    from django.db import connection
+
+    tables = _reference_models()
+    through = [m for m in tables if m._meta.auto_created]
+    if any(signals.m2m_changed.has_listeners(m) for m in through) or not _all_empty(connection, tables):
+        load_reference_data()
+        return
+    snapshot = _reference_snapshots.get(connection.alias)
+    if snapshot is not None:
+        _restore_reference(connection, snapshot)
+        return
     load_reference_data()
+    _reference_snapshots[connection.alias] = _ReferenceSnapshot(
+        [(model, _rows_of(model)) for model in tables]
+    )
 
 
 @dataclass
