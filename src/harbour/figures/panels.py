@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -49,7 +51,13 @@ class Panel:
 
 
 def _of(queryset: QuerySet[Any], people: People, field: str = "person_id") -> QuerySet[Any]:
-    return queryset if people is None else queryset.filter(**{f"{field}__in": people})
+    if people is None:
+        return queryset
+    if isinstance(people, list) and connection.vendor == "postgresql":
+        # One array parameter, not one placeholder per young person: building and sending thousands
+        # of placeholders took longer than PostgreSQL took to answer (SQLite has no arrays).
+        return queryset.filter(**{f"{field}__in": RawSQL("SELECT unnest(%s::uuid[])", (people,))})
+    return queryset.filter(**{f"{field}__in": people})
 
 
 def _month(value: date | datetime | None) -> date | None:
