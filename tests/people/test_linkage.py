@@ -9,11 +9,12 @@ import datetime as dt
 from io import StringIO
 from pathlib import Path
 
+import duckdb
 import pytest
 from django.core.management import CommandError, call_command
 
 from harbour.audit.models import AuditEvent
-from harbour.people.linkage import generator
+from harbour.people.linkage import generator, model, run
 from harbour.people.models import Address
 from tests import factories
 
@@ -27,6 +28,7 @@ HEADER = [
     "nhs_number",
     "entity_id",
 ]
+NICKNAMES = Path(run.__file__).resolve().parents[1] / "reference" / "nicknames.json"
 # Hand-made rows: (record_id, first, last, dob, gender, postcode, nhs, entity)
 PAIRS = [
     ("K1", "Jayden", "Okonkwo", "2010-03-04", "male", "NR3 1JE", "", "k-jayden"),
@@ -98,7 +100,7 @@ def test_link_clusters_known_pairs_keeps_twins_apart_and_reports_bad_rows(tmp_pa
     assert len(linked) == 711  # every good row is in the output, none of the bad ones
     for first, second in (("K1", "K2"), ("K3", "K4"), ("K5", "K6"), ("K7", "K8"), ("T1", "T3")):
         assert linked[first]["cluster_id"] == linked[second]["cluster_id"], (first, second)
-        assert float(linked[first]["match_probability"]) >= 0.995
+        assert float(linked[first]["match_probability"]) >= model.AUTO_LINK_THRESHOLD
     assert linked["T1"]["cluster_id"] != linked["T2"]["cluster_id"]  # twins are two young people
     assert all(row["person_id"] == "" for row in linked.values())
 
@@ -200,3 +202,73 @@ def test_against_known_links_to_people_already_in_harbour(tmp_path, world):
     event = AuditEvent.objects.get(action="person.batch_linked")
     assert event.detail["links_to_known"] == 3
     assert event.detail["input"] == "agency.csv"
+
+
+# Twins (the same surname, birthday and address) with NHS numbers issued one after the other, records
+# of the first twin under other given names, and their brothers and sisters:
+# (record_id, first, last, date of birth, gender, nhs, entity).
+BORN = "2012-05-09"
+TWINS_WITH_NUMBERS = [
+    ("A1", "Oliver", "Kowalski", BORN, "male", "9434765927", "a-oliver"),
+    ("A2", "Kacper", "Kowalski", BORN, "male", "9434765935", "a-kacper"),  # his twin: his own number
+    ("A3", "Jan", "Kowalski", BORN, "male", "9434765927", "a-oliver"),  # Oliver, another name, same number
+    ("A4", "Piotr", "Kowalski", BORN, "male", "9434765972", "a-oliver"),  # last two digits swapped
+    ("A5", "Adam", "Kowalski", BORN, "male", "9434762957", "a-oliver"),  # two digits swapped further apart
+    ("A6", "Filip", "Kowalski", BORN, "male", "", "a-filip"),  # a triplet with no number
+    ("A7", "Olivia", "Kowalski", BORN, "female", "", "a-olivia"),  # their sister, named like Oliver
+    ("A8", "Zuzanna", "Kowalski", "", "female", "", "a-zuzanna"),  # a sister, no date of birth recorded
+    ("A9", "Kowalsky", "Oliver", BORN, "male", "", "a-oliver"),  # names the wrong way round, and a typo
+]
+
+
+def test_an_identifier_decides_twins_in_batch_linkage():
+    """The twins rule of the batch model: the same NHS number, or one keyed with a slip that no two
+    valid numbers can show, links records with wholly different first names on the same birthday;
+    two different numbers keep twins apart; with no number the twins rule keeps them apart, and
+    brothers and sisters too when one date of birth is missing or a boy and a girl are named alike."""
+    con = duckdb.connect()
+    rows = [dict(zip(generator.COLUMNS, row, strict=True)) for row in generator.generate(700, seed=7)]
+    for record_id, first, last, born, gender, nhs, entity in TWINS_WITH_NUMBERS:
+        rows.append(
+            {
+                "record_id": record_id,
+                "entity_id": entity,
+                "first_name": first,
+                "middle_names": "",
+                "last_name": last,
+                "date_of_birth": born,
+                "gender": gender,
+                "postcode": "NR5 8EL",
+                "address": "4 Mill Road",
+                "school": "",
+                "nhs_number": nhs,
+                "upn": "",
+            }
+        )
+    columns = ", ".join(f"{column} VARCHAR" for column in run.RECORD_COLUMNS)
+    run.execute(con, f"CREATE TABLE records ({columns})")
+    con.executemany(
+        f"INSERT INTO records VALUES ({', '.join('?' for _ in run.RECORD_COLUMNS)})",
+        [[row[column] or None for column in run.RECORD_COLUMNS] for row in rows],
+    ).fetchall()
+    run.register_name_groups(con, run.name_groups_from_json(NICKNAMES))
+
+    run.link(con, records="records")
+
+    cluster = dict(run.execute(con, "SELECT unique_id, cluster_id FROM harbour_clusters"))
+    for record_id in ("A3", "A4", "A5", "A9"):
+        assert cluster[record_id] == cluster["A1"], record_id
+    children = ("A1", "A2", "A6", "A7", "A8")
+    assert len({cluster[record_id] for record_id in children}) == len(children)
+    scored = {
+        frozenset((left, right)): probability
+        for left, right, probability in run.execute(
+            con, "SELECT unique_id_l, unique_id_r, match_probability FROM harbour_pairs"
+        )
+    }
+    for pair in (("A1", "A3"), ("A1", "A4"), ("A1", "A5")):
+        assert scored.get(frozenset(pair), 0.0) >= model.AUTO_LINK_THRESHOLD, pair
+    # The brothers and sisters never reach the review threshold, with or without a number.
+    for index, first in enumerate(children):
+        for second in children[index + 1 :]:
+            assert frozenset((first, second)) not in scored, (first, second)

@@ -5,7 +5,8 @@ them: with nicknames and other spellings of the first name, typos, day and month
 slipped in the date of birth, earlier addresses after a house move, a changed or double-barrelled
 surname, first and last name the wrong way round, and missing values. Brothers and sisters share a
 surname and an address, and some are twins born on the same day: different young people that a
-careless model links. Deterministic from the seed; ``entity_id`` is the truth.
+careless model links. Deterministic from the seed; ``entity_id`` is the truth, and ``family_id``
+and ``twin`` label brothers, sisters and twins so that a benchmark can count wrong merges of them.
 
 Names come from the demo's lists (popular names of children born in England and Wales, Faker's en_GB
 surnames and the county's larger communities); NHS numbers are in the 999 range kept for testing, so
@@ -40,6 +41,10 @@ COLUMNS = [
     "nhs_number",
     "upn",
     "source",
+    # Labels for measuring, like entity_id: the family (brothers and sisters share it) and whether
+    # the young person is one of twins. Not read by the linkage.
+    "family_id",
+    "twin",
 ]
 
 # Towns with their postcode districts; synthetic, shaped like Norfolk's.
@@ -132,6 +137,7 @@ RATES = {
 
 @dataclass
 class Family:
+    family_id: str
     surname: str
     heritage: str
     addresses: list[tuple[str, str, str]]  # (address line, postcode, town), latest last
@@ -149,6 +155,7 @@ class Entity:
     family: Family
     nhs_number: str
     upn: str
+    twin: bool = False
     other_surnames: list[str] = field(default_factory=list)
 
 
@@ -189,12 +196,12 @@ def _born(rng: random.Random) -> date:
     return FIRST_BORN + timedelta(days=rng.randrange((LAST_BORN - FIRST_BORN).days + 1))
 
 
-def _family(rng: random.Random) -> Family:
+def _family(rng: random.Random, family_id: str) -> Family:
     heritage = HERITAGE.pick(rng)
     moves = rng.choice((0, 0, 1, 1, 2))
     addresses = [_address(rng) for _ in range(moves + 1)]
     school = f"{rng.choice(STREETS)} {rng.choice(('Academy', 'High School', 'Primary', 'College'))}"
-    return Family(names.family_surname(rng, heritage), heritage, addresses, school)
+    return Family(family_id, names.family_surname(rng, heritage), heritage, addresses, school)
 
 
 def _first_name(rng: random.Random, heritage: str, *, female: bool) -> str:
@@ -227,6 +234,7 @@ def _children(rng: random.Random, family: Family, ids: _Ids, next_id: int) -> li
                 family=family,
                 nhs_number=ids.nhs_number(),
                 upn=ids.upn(hash_text(family.school)),
+                twin=twins and index < 2,
             )
         )
     return people
@@ -327,6 +335,8 @@ def _record(rng: random.Random, person: Entity, record_id: str) -> list[str]:  #
         nhs,
         upn,
         source,
+        person.family.family_id,
+        "1" if person.twin else "",
     ]
 
 
@@ -336,8 +346,10 @@ def generate(records: int, *, seed: int = 1) -> Iterator[list[str]]:
     ids = _Ids(rng)
     rows: list[list[str]] = []
     entity_count = 0
+    family_count = 0
     while len(rows) < records:
-        family = _family(rng)
+        family_count += 1
+        family = _family(rng, f"F{family_count:07d}")
         children = _children(rng, family, ids, entity_count)
         entity_count += len(children)
         for person in children:
