@@ -211,6 +211,54 @@ def test_twins_stay_below_the_auto_link_threshold(population):
     assert results[0].probability >= AUTO_LINK_THRESHOLD
 
 
+def test_an_nhs_number_decides_between_twins_either_way(population):
+    # Twins issued NHS numbers one after the other: the same surname, birthday and address.
+    william = population["william"]
+    william.nhs_number = "9434765927"
+    william.save()
+    twin = PersonFactory(
+        first_name="Wilfred", last_name="Okafor", date_of_birth=BORN, nhs_number="9434765935"
+    )
+    add_address(twin, postcode="NR3 1JE")
+    variants = NameVariants.from_db()
+    shared = {"last_name": "Okafor", "date_of_birth": BORN, "postcode": "NR3 1JE"}
+
+    # William recorded under a wholly different first name, with his own NHS number: the number
+    # outweighs the twins rule, and it keeps his brother (named as asked) out of review.
+    query = MatchQuery(first_name="Wilfred", nhs_number="9434765927", **shared)
+    same_number = score(query, william, variants)
+    assert outcomes(same_number)["first_name"] == "disagrees"
+    assert same_number.probability >= AUTO_LINK_THRESHOLD
+    assert score(query, twin, variants).probability < REVIEW_THRESHOLD
+    assert top(query).person_id == william.pk
+
+    # Without a number the twins rule holds: the brother with the name asked for is first, and
+    # William, whose first name differs on the same birthday, is not linked.
+    query = MatchQuery(first_name="Wilfred", **shared)
+    assert top(query).person_id == twin.pk
+    assert score(query, william, variants).probability < AUTO_LINK_THRESHOLD
+
+
+def test_a_boy_and_girl_twin_named_alike_stay_apart(population):
+    male, female = Gender.objects.get(code="male"), Gender.objects.get(code="female")
+    brother = PersonFactory(first_name="Alexandru", last_name="Lungu", date_of_birth=BORN, gender=male)
+    sister = PersonFactory(first_name="Alexandra", last_name="Lungu", date_of_birth=BORN, gender=female)
+    for child in (brother, sister):
+        add_address(child, postcode="NR5 8EL")
+    variants = NameVariants.from_db()
+    query = MatchQuery(
+        first_name="Alexandra", last_name="Lungu", date_of_birth=BORN, postcode="NR5 8EL", gender="female"
+    )
+
+    result = score(query, brother, variants)
+    assert outcomes(result)["first_name"] == "disagrees"
+    assert result.probability < REVIEW_THRESHOLD
+    assert top(query).person_id == sister.pk
+    assert top(query).probability >= AUTO_LINK_THRESHOLD
+    # Without a gender on one side the names alike count as a spelling slip, as before.
+    assert outcomes(score(dataclasses.replace(query, gender=""), brother, variants))["first_name"] == "close"
+
+
 def test_missing_fields_cost_less_than_disagreeing_ones(population):
     jessica = population["jessica"]
     variants = NameVariants.from_db()

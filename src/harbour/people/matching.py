@@ -437,11 +437,21 @@ def _missing(field_name: str, detail: str = "Not given on one side.") -> FieldCo
     return FieldComparison(field_name, "missing", 0.0, detail)
 
 
-def _first_name(asked: _Asked, held: Candidate, *, dob_agrees: bool) -> FieldComparison:
+def _first_name(
+    asked: _Asked, held: Candidate, *, dob_agrees: bool, genders_differ: bool = False
+) -> FieldComparison:
     if not asked.first_name or not held.first_name:
         return _missing("first_name")
     if asked.first_name == held.first_name:
         return _compared("first_name", "exact", "Same first name.")
+    if dob_agrees and genders_differ:
+        # Boy and girl twins are often named alike (Oliver and Olivia, Charlie and Charlotte): a first
+        # name close to the other's is no evidence when the gender differs on the same birthday.
+        return _compared(
+            "first_name",
+            "different_same_dob",
+            "A different first name and gender on the same birthday: twins?",
+        )
     if held.first_name in asked.first_variants or asked.first_name in held.other_first_names:
         return _compared("first_name", "variant", "A nickname, preferred or middle name of the other.")
     if _similar(asked.first_name, held.first_name):
@@ -564,12 +574,18 @@ def probability_from_log2_odds(log2_odds: float) -> float:
 
 def _score(asked: _Asked, held: Candidate) -> MatchResult:
     date_of_birth = _date_of_birth(asked, held)
+    gender = _gender(asked, held)
     if _swapped(asked, held):
         detail = "First and last names the other way round."
         first = _compared("first_name", "swapped", detail)
         last = _compared("last_name", "swapped", detail)
     else:
-        first = _first_name(asked, held, dob_agrees=date_of_birth.outcome == "agrees")
+        first = _first_name(
+            asked,
+            held,
+            dob_agrees=date_of_birth.outcome == "agrees",
+            genders_differ=gender.outcome == "disagrees",
+        )
         last = _last_name(asked, held)
     fields = [
         first,
@@ -580,7 +596,7 @@ def _score(asked: _Asked, held: Candidate) -> MatchResult:
         _identifier("nhs_number", asked.nhs_number, held.nhs_number, "NHS number"),
         _identifier("upn", asked.upn, held.upn, "unique pupil number"),
         _school(asked, held),
-        _gender(asked, held),
+        gender,
     ]
     log2_odds = PRIOR_LOG2_ODDS + sum(comparison.weight for comparison in fields)
     return MatchResult(
