@@ -18,6 +18,7 @@ from harbour.demo.referrals import seed_referrals
 from harbour.demo.seed import (
     SeedOptions,
     SeedRefusedError,
+    analyze,
     recorded_seed,
     seed_database,
     truth_pairs,
@@ -127,6 +128,7 @@ class Command(BaseCommand):
             demo_users=report.demo_users,
             progress=self.stdout.write,
         )
+        analyze()
         counts = report.counts
         people = report.people
         persons = counts.get("people.Person", 0)
