@@ -52,9 +52,9 @@ def send_acknowledgement(*, referral_id: str) -> None:
     )
 
 
-@task()
-def email_feedback(*, notification_id: str) -> None:
-    """Tell the referrer by email that their referral has a decision (the decision itself is in Harbour)."""
+def _unsent(notification_id: str) -> Any:
+    """The notification to email, or None when it is gone, already emailed or its recipient has no
+    address (a task may run twice: sending once is the point)."""
     from harbour.frontdoor.models import ReferralNotification
 
     notification = (
@@ -63,6 +63,19 @@ def email_feedback(*, notification_id: str) -> None:
         .first()
     )
     if notification is None or notification.emailed_at is not None or not notification.recipient.email:
+        return None
+    return notification
+
+
+def _mark_emailed(notification: Any) -> None:
+    type(notification).objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+
+
+@task()
+def email_feedback(*, notification_id: str) -> None:
+    """Tell the referrer by email that their referral has a decision (the decision itself is in Harbour)."""
+    notification = _unsent(notification_id)
+    if notification is None:
         return
     _send(
         "feedback.txt",
@@ -70,20 +83,14 @@ def email_feedback(*, notification_id: str) -> None:
         notification.recipient.email,
         {"reference": notification.referral.reference, "link": referral_link(notification.referral_id)},
     )
-    ReferralNotification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+    _mark_emailed(notification)
 
 
 @task()
 def email_breach_report(*, notification_id: str) -> None:
     """Tell a triage team manager by email that a referral passed its timescale without a decision."""
-    from harbour.frontdoor.models import ReferralNotification
-
-    notification = (
-        ReferralNotification.objects.select_related("recipient", "referral")
-        .filter(pk=notification_id)
-        .first()
-    )
-    if notification is None or notification.emailed_at is not None or not notification.recipient.email:
+    notification = _unsent(notification_id)
+    if notification is None:
         return
     _send(
         "breach.txt",
@@ -95,21 +102,15 @@ def email_breach_report(*, notification_id: str) -> None:
             "link": referral_link(notification.referral_id),
         },
     )
-    ReferralNotification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+    _mark_emailed(notification)
 
 
 @task()
 def email_withdrawal(*, notification_id: str) -> None:
     """Tell the referrer, or the triage officer working on it, that a referral was withdrawn (the reason
     is in Harbour)."""
-    from harbour.frontdoor.models import ReferralNotification
-
-    notification = (
-        ReferralNotification.objects.select_related("recipient", "referral")
-        .filter(pk=notification_id)
-        .first()
-    )
-    if notification is None or notification.emailed_at is not None or not notification.recipient.email:
+    notification = _unsent(notification_id)
+    if notification is None:
         return
     _send(
         "withdrawn.txt",
@@ -117,4 +118,4 @@ def email_withdrawal(*, notification_id: str) -> None:
         notification.recipient.email,
         {"reference": notification.referral.reference, "link": referral_link(notification.referral_id)},
     )
-    ReferralNotification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+    _mark_emailed(notification)
