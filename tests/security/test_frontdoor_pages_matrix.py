@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from harbour.frontdoor.models import ReferralDraft
-from tests.security.test_referral_access_matrix import ACTORS, READERS, _user
+from tests.security.test_referral_access_matrix import ACTORS, READERS, WITHDRAWERS, _user
 from tests.security.test_referral_access_matrix import referrals as api_matrix_referrals  # noqa: F401
 
 TRIAGE = {"front-door-officer"}
@@ -80,7 +80,8 @@ def _frontdoor_routes() -> set[str]:
 
 
 def test_every_front_door_page_is_in_the_matrix():
-    assert _frontdoor_routes() == set(REFERRAL_PAGES) | REFERRAL_ACTIONS | set(PAGES) | OWNED
+    expected = set(REFERRAL_PAGES) | REFERRAL_ACTIONS | set(PAGES) | OWNED | {"frontdoor:withdraw"}
+    assert _frontdoor_routes() == expected
 
 
 def test_referral_pages_matrix(world, made):
@@ -118,6 +119,21 @@ def test_triage_actions_matrix(world, made):
             if response.status_code != expected:
                 failures.append(f"{actor} {route}: expected {expected}, got {response.status_code}")
     assert not failures, "\n".join(failures)
+
+
+def test_withdraw_matrix(world, made):
+    failures = []
+    for actor in ACTORS:
+        client = Client()
+        client.force_login(_user(world, actor))
+        for name, referral in made.items():
+            # An empty form: those who may withdraw get it back with errors (nothing withdrawn).
+            response = client.post(reverse("frontdoor:withdraw", args=[referral.pk]), {})
+            expected = 422 if actor in WITHDRAWERS[name] else 403 if actor in READERS[name] else 404
+            if response.status_code != expected:
+                failures.append(f"{actor} {name}: expected {expected}, got {response.status_code}")
+    assert not failures, "\n".join(failures)
+    assert all(referral.is_open for referral in made.values())
 
 
 @pytest.mark.parametrize("route", sorted(PAGES))

@@ -23,6 +23,7 @@ ACTORS = [*ROLES, "breckland-worker"]
 API_REFERRAL_ROUTES = {
     ("get", "/api/v1/referrals/{referral_id}"),
     ("post", "/api/v1/referrals/{referral_id}/decision"),
+    ("post", "/api/v1/referrals/{referral_id}/withdraw"),
 }
 # Who reads which referral. In the world fixture every named role sits in the Norwich adolescent team,
 # which is therefore the front door's team: its team manager manages the triage team.
@@ -35,6 +36,13 @@ READERS = {
         "breckland-worker",
     },
     "public": {"front-door-officer", "team-manager"},
+}
+# Who may withdraw which (open) referral: its own referrer or the front door. Other readers are
+# refused (403); those who may not read it get 404, as for a missing record.
+WITHDRAWERS = {
+    "about_inside_by_practitioner": {"front-door-officer", "practitioner"},
+    "about_outside_by_police": {"front-door-officer", "police-intelligence-officer"},
+    "public": {"front-door-officer"},
 }
 
 
@@ -136,6 +144,27 @@ def test_api_referral_decision_matrix(world, referrals):
         if response.status_code != expected:
             failures.append((actor, response.status_code, expected))
     assert not failures
+
+
+def test_api_referral_withdraw_matrix(world, referrals):
+    failures = []
+    for actor in ACTORS:
+        headers = bearer_headers(_user(world, actor))
+        for name, referral in referrals.items():
+            # A stale version: those who may withdraw get 409 and nothing changes.
+            response = Client().post(
+                f"/api/v1/referrals/{referral.pk}/withdraw",
+                data=json.dumps({"version": 999, "reason": "Sent twice by mistake."}),
+                content_type="application/json",
+                **headers,
+            )
+            expected = 409 if actor in WITHDRAWERS[name] else 403 if actor in READERS[name] else 404
+            if response.status_code != expected:
+                failures.append((actor, name, response.status_code, expected))
+    assert not failures
+    for referral in referrals.values():
+        referral.refresh_from_db()
+        assert referral.is_open
 
 
 def test_anonymous_callers_read_no_referral(world, referrals):
