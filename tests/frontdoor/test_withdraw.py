@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from harbour.audit.models import AuditEvent
 from harbour.core.errors import ConflictError
-from harbour.frontdoor import selectors, services
+from harbour.frontdoor import queues, selectors, services
 from harbour.frontdoor.models import Referral, ReferralNotification
 from tests.api.conftest import assert_error, bearer_headers
 from tests.frontdoor.helpers import about, submit
@@ -82,6 +82,9 @@ def test_front_door_withdraws_and_the_referrer_is_told(world, django_capture_on_
     assert "withdrawn by the front door" in notice.summary
     assert [email.to for email in mail.outbox] == [[referrer.email]]
     assert AuditEvent.objects.get(action="referral.withdrawn").detail["by"] == "front-door"
+    # On the referrer's home page it reads as a withdrawal, not a decision.
+    [item] = queues.referral_outcomes(referrer)
+    assert item.meta[1].startswith("Withdrawn ")
 
 
 def test_referrer_withdrawing_an_untaken_referral_tells_nobody(world):

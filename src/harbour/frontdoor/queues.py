@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from harbour.frontdoor import selectors
+from harbour.frontdoor.models import ReferralNotification
 from harbour.ui import navigation
 from harbour.ui.navigation import NavEntry
 from harbour.ui.queues import QueueItem, WorkQueue, register
@@ -53,13 +54,17 @@ def referrals_to_triage_count(actor: Any) -> int:
     return selectors.referral_queue_count(actor=actor)
 
 
+def _outcome_verb(notice: ReferralNotification) -> str:
+    return "Withdrawn" if notice.kind == ReferralNotification.Kind.WITHDRAWN else "Decided"
+
+
 def referral_outcomes(actor: Any) -> list[QueueItem]:
-    """The newest decisions on the actor's referrals that they have not read yet."""
+    """The newest decisions on the actor's referrals, and withdrawals that concern them, not read yet."""
     return [
         QueueItem(
             title=notice.referral.reference,
             url=reverse("frontdoor:referral", args=[notice.referral_id]),
-            meta=[notice.summary, f"Decided {_when(notice.sent_at)}"],
+            meta=[notice.summary, f"{_outcome_verb(notice)} {_when(notice.sent_at)}"],
             tag="New",
         )
         for notice in selectors.feedback_unread_for(actor=actor)[:SHOWN]
