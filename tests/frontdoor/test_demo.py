@@ -14,6 +14,7 @@ from harbour.frontdoor.models import (
     ConcernType,
     DecisionType,
     Referral,
+    ReferralBreach,
     ReferralContext,
     ReferralDecision,
     ReferralNotification,
@@ -80,6 +81,16 @@ def test_the_demo_front_door_has_every_kind_of_thing(county):
         assert referral.decision.referral_id == referral.pk
     told = ReferralNotification.objects.filter(kind="feedback").count()
     assert told == referrals.filter(status="decided", referrer__isnull=False).count()
+    # Late decisions had their breach reported, and the report is kept as history, as the tick keeps it.
+    late = referrals.filter(breach_reported_at__isnull=False)
+    assert late.exists()
+    breaches = ReferralBreach.objects.all()
+    assert breaches.count() == late.count()
+    for breach in breaches.select_related("referral"):
+        assert breach.reported_at == breach.referral.breach_reported_at
+        assert breach.due_by == breach.referral.due_by
+        assert breach.urgency_id == breach.referral.urgency_id
+        assert breach.managers_told >= 1
     # References continue from the demo's: a new referral takes the next number.
     year = referrals.order_by("-submitted_at").first().submitted_at.year
     assert (

@@ -46,6 +46,7 @@ from harbour.frontdoor.models import (
     LawfulBasis,
     NoFurtherActionReason,
     Referral,
+    ReferralBreach,
     ReferralContext,
     ReferralDecision,
     ReferralNotification,
@@ -53,6 +54,7 @@ from harbour.frontdoor.models import (
     ReferralSubject,
     Urgency,
 )
+from harbour.frontdoor.ticks import _managers_of
 from harbour.people.models import Person
 
 STAFF_REFERRALS_PER_SCALE = 300
@@ -314,6 +316,9 @@ class _Builder:
         self.subjects: list[ReferralSubject] = []
         self.contexts: list[ReferralContext] = []
         self.decision_rows: list[ReferralDecision] = []
+        self.breaches: list[ReferralBreach] = []
+        # A stream of its own, so that the other rows keep the keys they had before breaches were kept.
+        self.breach_ids = Ids(seed, "referral-breaches")
         self.notifications: list[ReferralNotification] = []
         self.concern_links: list[tuple[Any, Any]] = []
         self.stats = ReferralStats()
@@ -343,6 +348,9 @@ class _Builder:
         self.triage_officers = [m.user_id for m in triage]
         team_ids = sorted({m.team_id for m in triage}, key=str)
         self.triage_team = Team.objects.filter(pk__in=team_ids).order_by("name").first()
+        # A breach report tells the triage team's managers (as `harbour tick` would): how many, for
+        # the breach history on the referral page.
+        self.triage_managers = len(_managers_of([self.triage_team.pk])) if self.triage_team is not None else 0
         demo = {m.user.username: m for m in memberships}
         practitioner = demo.get(self.demo_users.get("practitioner", ""))
         self.demo_referrer = (
@@ -454,6 +462,16 @@ class _Builder:
         if late:
             decided_at = referral.due_by + timedelta(hours=self.rng.randint(1, 20))
             referral.breach_reported_at = referral.due_by + timedelta(minutes=10)
+            self.breaches.append(
+                ReferralBreach(
+                    id=self.breach_ids.next(),
+                    referral_id=referral.id,
+                    urgency_id=referral.urgency.pk,
+                    due_by=referral.due_by,
+                    reported_at=referral.breach_reported_at,
+                    managers_told=self.triage_managers,
+                )
+            )
         else:
             span = max((referral.due_by - referral.submitted_at).total_seconds(), 600)
             decided_at = referral.submitted_at + timedelta(seconds=self.rng.uniform(300, span))
@@ -664,6 +682,7 @@ def seed_referrals(
         sink = DatabaseSink()
         sink.extend(builder.referrals)
         sink.extend(builder.decision_rows)
+        sink.extend(builder.breaches)
         sink.extend(builder.subjects)
         sink.extend(builder.contexts)
         sink.extend(builder.notifications)
@@ -674,6 +693,7 @@ def seed_referrals(
     builder.stats.counts = {
         "frontdoor.Referral": len(builder.referrals),
         "frontdoor.ReferralDecision": len(builder.decision_rows),
+        "frontdoor.ReferralBreach": len(builder.breaches),
         "frontdoor.ReferralSubject": len(builder.subjects),
         "frontdoor.ReferralContext": len(builder.contexts),
         "frontdoor.ReferralNotification": len(builder.notifications),
