@@ -300,6 +300,8 @@ HARBOUR_SITE_URL = os.environ.get("HARBOUR_SITE_URL", "http://127.0.0.1:8000").r
 # and its interviewer (and the interview team's managers) see the young person for this many days after
 # it is held or declined.
 HARBOUR_RHI_HOURS = int(os.environ.get("HARBOUR_RHI_HOURS", "72"))
+# How many days ahead a joint assessment's review shows as due on the lead's home page and is reminded.
+HARBOUR_REVIEW_DUE_SOON_DAYS = int(os.environ.get("HARBOUR_REVIEW_DUE_SOON_DAYS", "14"))
 HARBOUR_RHI_ACCESS_DAYS = int(os.environ.get("HARBOUR_RHI_ACCESS_DAYS", "14"))
 
 # Partnership figures: counts below this are shown as "fewer than N" (0 or 1 shows every number).

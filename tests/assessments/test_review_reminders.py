@@ -1,5 +1,5 @@
-"""`harbour tick` reminds an agreed assessment's lead of its review: once when it is due within 14 days,
-once when it is overdue, never on every tick, and not once the review has started."""
+"""`harbour tick` reminds an agreed assessment's lead of its review: once when it is due soon (14 days
+unless configured), once when it is overdue, never on every tick, and not once the review has started."""
 
 from __future__ import annotations
 
@@ -72,3 +72,11 @@ def test_a_first_tick_after_the_date_sends_only_the_overdue_reminder(world):
     agreed_due_in(world, -5)
     assert tick() == 1
     assert list(ReviewReminder.objects.values_list("condition", flat=True)) == ["overdue"]
+
+
+def test_how_far_ahead_is_a_setting(world, settings):
+    agreed_due_in(world, 20)
+    assert tick() == 0  # 14 days by default
+    settings.HARBOUR_REVIEW_DUE_SOON_DAYS = 21
+    assert tick() == 1
+    assert list(ReviewReminder.objects.values_list("condition", flat=True)) == ["due-soon"]

@@ -80,7 +80,7 @@ register(
     WorkQueue(
         code="assessments-reviews-due",
         title="Risk assessment reviews due",
-        empty_text="No joint exploitation risk assessment reviews are due in the next 14 days.",
+        empty_text="No joint exploitation risk assessment reviews are due soon.",
         capability="assessment.lead",
         items=reviews_due,
         count=reviews_due_count,

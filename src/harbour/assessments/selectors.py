@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -37,7 +38,10 @@ from harbour.assessments.models import (
 from harbour.audit import services as audit
 from harbour.people.models import Person
 
-REVIEW_SOON_DAYS = 14
+
+def review_horizon(today: datetime.date) -> datetime.date:
+    """The last day a review counts as due soon (``HARBOUR_REVIEW_DUE_SOON_DAYS`` ahead)."""
+    return today + datetime.timedelta(days=settings.HARBOUR_REVIEW_DUE_SOON_DAYS)
 
 
 def indicator_choices() -> list[IndicatorChoice]:
@@ -331,7 +335,7 @@ def waiting_count(*, actor: Any) -> int:
 
 def _reviews_due(actor: Any) -> QuerySet[Assessment]:
     people = set(_team_member_ids(actor)) | {actor.pk}
-    horizon = timezone.localdate() + datetime.timedelta(days=REVIEW_SOON_DAYS)
+    horizon = review_horizon(timezone.localdate())
     open_people = Assessment.objects.filter(status=Assessment.Status.OPEN).values("person_id")
     return (
         Assessment.objects.filter(
@@ -353,7 +357,7 @@ def _reviews_due_keys(actor: Any) -> list[Any]:
 
 
 def reviews_due_for(*, actor: Any, limit: int | None = None) -> list[Assessment]:
-    """Agreed assessments led by the actor (or their team) whose review is past or within 14 days,
+    """Agreed assessments led by the actor (or their team) whose review is past or due soon,
     with no newer assessment open (``limit``: only the first ones)."""
     keys = _reviews_due_keys(actor)
     if limit is not None:

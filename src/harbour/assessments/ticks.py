@@ -1,5 +1,6 @@
 """The assessments' periodic job (``harbour tick``): remind the lead when an agreed assessment's review
-is due within ``selectors.REVIEW_SOON_DAYS`` days, and again when it is overdue.
+is due within ``HARBOUR_REVIEW_DUE_SOON_DAYS`` days (``selectors.review_horizon``), and again when it is
+overdue.
 
 Once per condition: a ``ReviewReminder`` row per assessment, condition (``due-soon``, ``overdue``) and
 review date makes a later tick skip it. An assessment whose young person already has a newer one open
@@ -10,7 +11,7 @@ home page already lists the reviews due.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -21,7 +22,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from harbour.assessments.models import Assessment, ReviewReminder
-from harbour.assessments.selectors import REVIEW_SOON_DAYS
+from harbour.assessments.selectors import review_horizon
 from harbour.audit import services as audit
 from harbour.core.ticks import TickJob, register
 
@@ -29,7 +30,7 @@ from harbour.core.ticks import TickJob, register
 def remind_reviews(now: datetime) -> int:
     """Send each reminder not yet sent for an agreed assessment whose review is near or past."""
     today = timezone.localdate(now)
-    horizon = today + timedelta(days=REVIEW_SOON_DAYS)
+    horizon = review_horizon(today)
     open_people = Assessment.objects.filter(status=Assessment.Status.OPEN).values("person_id")
     due = (
         Assessment.objects.filter(
