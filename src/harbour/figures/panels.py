@@ -26,7 +26,7 @@ from harbour.figures import suppression
 from harbour.figures.filters import Period, month_label
 from harbour.frontdoor.models import ConcernType, ReferralSubject
 from harbour.missing.models import MissingEpisode, ReturnInterview
-from harbour.ui.charts import Chart, TableBuilder, bar_spec, grouped_bar_spec
+from harbour.ui.charts import Chart, TableBuilder, bar_chart, grouped_bar_spec
 
 People = QuerySet[Any] | list[Any] | None  # young people's ids (a subquery or a list), or None for all
 
@@ -181,16 +181,13 @@ def referrals_panel(period: Period, people: People) -> Panel:
         table.add(label, people_by_type[code].text, referrals_by_type[code].text)
     table.notes.append("A referral can raise more than one concern, so the rows do not add up to the totals.")
     description = "Bar chart of the young people referred for each kind of concern."
-    types_chart = Chart(
+    types_chart = bar_chart(
         id="referral-concerns",
         title="Concerns raised at the front door",
         description=description,
-        spec=bar_spec(
-            description=description,
-            values=[(label, people_by_type[code].value) for code, label in types],
-            category_title="Concern",
-            value_title="Young people",
-        ),
+        values=[(label, people_by_type[code].value) for code, label in types],
+        category_title="Concern",
+        value_title="Young people",
         table=table.build(),
     )
     return Panel(
@@ -257,16 +254,13 @@ def risk_panel(period: Period, people: People, by_rank: Counter[int] | None = No
         "end of the period. Levels from different screening tools are counted together by their rank."
     )
     description = "Bar chart of young people by their current agreed risk level."
-    levels_chart = Chart(
+    levels_chart = bar_chart(
         id="risk-levels",
         title="Young people by current risk level",
         description=description,
-        spec=bar_spec(
-            description=description,
-            values=[(_rank_label(rank), level_counts[rank].value) for rank in ranks],
-            category_title="Risk level",
-            value_title="Young people",
-        ),
+        values=[(_rank_label(rank), level_counts[rank].value) for rank in ranks],
+        category_title="Risk level",
+        value_title="Young people",
         table=table.build(),
     )
     movement_charts, movement_headlines = _movement(period, people, ranks)
@@ -344,16 +338,13 @@ def _movement(period: Period, people: People, ranks: list[int]) -> tuple[list[Ch
     description = (
         "Bar chart of young people whose risk level moved up, stayed the same or moved down in the period."
     )
-    chart = Chart(
+    chart = bar_chart(
         id="risk-movement",
         title="Movement between risk levels",
         description=description,
-        spec=bar_spec(
-            description=description,
-            values=[(words[key], direction_counts[key].value) for key in ("up", "same", "down")],
-            category_title="Movement",
-            value_title="Young people",
-        ),
+        values=[(words[key], direction_counts[key].value) for key in ("up", "same", "down")],
+        category_title="Movement",
+        value_title="Young people",
         table=table.build(),
     )
     matrix_chart = Chart(
@@ -394,16 +385,13 @@ def _exploitation_types(current: QuerySet[Assessment]) -> Chart:
         "recorded with that level. A young person can be at risk of more than one type."
     )
     description = "Bar chart of young people at risk by the type of exploitation agreed in their assessment."
-    return Chart(
+    return bar_chart(
         id="exploitation-types",
         title="Exploitation types",
         description=description,
-        spec=bar_spec(
-            description=description,
-            values=[(label, people_by_type[pk].value) for pk, label in types],
-            category_title="Exploitation type",
-            value_title="Young people",
-        ),
+        values=[(label, people_by_type[pk].value) for pk, label in types],
+        category_title="Exploitation type",
+        value_title="Young people",
         table=table.build(),
     )
 
@@ -510,16 +498,13 @@ def return_interviews_panel(period: Period, people: People) -> Panel:
     description = (
         "Bar chart of returns from missing episodes, and interviews offered, accepted and held in time."
     )
-    chart = Chart(
+    chart = bar_chart(
         id="return-interviews",
         title="Return home interviews",
         description=description,
-        spec=bar_spec(
-            description=description,
-            values=[("Returns", returns.value), *((label, cells[key].value) for key, label in stages)],
-            category_title="Stage",
-            value_title="Returns",
-        ),
+        values=[("Returns", returns.value), *((label, cells[key].value) for key, label in stages)],
+        category_title="Stage",
+        value_title="Returns",
         table=table.build(),
     )
     return Panel(
@@ -578,16 +563,13 @@ def exclusions_panel(period: Period, people: People, by_rank: Counter[int] | Non
         "that started in the period and stand (not overturned or withdrawn)."
     )
     description = "Bar chart of young people at risk suspended or excluded in the period, by kind."
-    chart = Chart(
+    chart = bar_chart(
         id="exclusions",
         title="Suspensions and exclusions of young people at risk",
         description=description,
-        spec=bar_spec(
-            description=description,
-            values=[(label, people_counts[pk].value) for pk, label in kinds],
-            category_title="Kind",
-            value_title="Young people",
-        ),
+        values=[(label, people_counts[pk].value) for pk, label in kinds],
+        category_title="Kind",
+        value_title="Young people",
         table=table.build(),
     )
     return Panel(

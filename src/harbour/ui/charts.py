@@ -142,6 +142,23 @@ def bar_spec(
     return spec
 
 
+def bar_chart(
+    *,
+    id: str,  # noqa: A002 - the chart's own field name
+    title: str,
+    description: str,
+    values: Iterable[tuple[str, int | None]],
+    category_title: str,
+    value_title: str,
+    table: ChartTable,
+) -> Chart:
+    """A horizontal bar chart and its table; the description is its text alternative and the spec's."""
+    spec = bar_spec(
+        description=description, values=values, category_title=category_title, value_title=value_title
+    )
+    return Chart(id=id, title=title, description=description, spec=spec, table=table)
+
+
 def grouped_bar_spec(
     *,
     description: str,
