@@ -7,11 +7,11 @@ query about one person and ``explain`` lists the sources that apply, so the thre
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from harbour.access.models import AccessGrant, Allocation, BreakGlass, SensitivityLabel
@@ -124,6 +124,18 @@ def _any_of(conditions: list[Q]) -> Q:
 def _direct_q(actor: Any, *, include_temporary: bool) -> Q:
     if not is_staff_member(actor):
         return Q(pk__in=[])
+    sources = _sources(actor, include_temporary=include_temporary)
+    condition = _any_of(sources)
+    if include_temporary and _linked_sources:
+        base = condition
+        for _code, linked, _explain in _linked_sources:
+            sources.append(linked(base))
+        condition = _any_of(sources)
+    return condition
+
+
+def _sources(actor: Any, *, include_temporary: bool) -> list[Q]:
+    """Each source of full access on its own (a staff member's), before they are combined."""
     allocations = _current_allocations()
     as_worker = allocations.filter(worker=actor)
     sources = [Q(pk__in=as_worker.values("person_id"))]
@@ -146,13 +158,64 @@ def _direct_q(actor: Any, *, include_temporary: bool) -> Q:
         sources.append(Q(pk__in=BreakGlass.objects.active().filter(user=actor).values("person_id")))
         for _code, source, _explain in _actor_sources:
             sources.append(source(actor))
-    condition = _any_of(sources)
-    if include_temporary and _linked_sources:
-        base = condition
-        for _code, linked, _explain in _linked_sources:
-            sources.append(linked(base))
-        condition = _any_of(sources)
-    return condition
+    return sources
+
+
+def _asked_person_by_person(condition: Q) -> Q:
+    """A source written as ``pk IN (subquery)`` rewritten as ``EXISTS (subquery for this person)``."""
+    ids = ids_of(condition)
+    if ids is None or len(ids.query.values_select) != 1:
+        return condition
+    column = ids.query.values_select[0]
+    return Q(Exists(ids.filter(**{column: OuterRef("pk")})))
+
+
+def person_by_person_q(actor: Any) -> Q:
+    """``full_access_q`` asked of each person on its own: the same sources, each an ``EXISTS`` that
+    looks up this person through its index, so the actor's whole network is never worked out.
+
+    For a few people at a time (a queue's rows, one record): a manager's network can be tens of
+    thousands of young people, and working it out whole took seconds at scale 100.
+    """
+    if not is_staff_member(actor):
+        return Q(pk__in=[])
+    direct = [_asked_person_by_person(source) for source in _sources(actor, include_temporary=True)]
+    base = _or(direct)
+    linked = [_asked_person_by_person(linked(base)) for _code, linked, _explain in _linked_sources]
+    return _or(direct + linked)
+
+
+def _or(conditions: list[Q]) -> Q:
+    combined = Q(pk__in=[])
+    for condition in conditions:
+        if condition != Q(pk__in=[]):
+            combined = condition if combined == Q(pk__in=[]) else combined | condition
+    return combined
+
+
+# Ids are checked this many at a time (SQLite allows 32,766 parameters a query).
+_VISIBLE_CHUNK = 5_000
+
+
+def visible_among(actor: Any, person_ids: Iterable[Any]) -> set[Any]:
+    """Of these people, the ones this actor sees in full, remembered for the rest of the request.
+
+    Asked person by person (``person_by_person_q``): for the rows a page shows, never the actor's whole
+    network. ``can_see_full`` shares the answers, so a page that checks a person twice asks once.
+    """
+    wanted = set(person_ids)
+    if not wanted or not is_staff_member(actor):
+        return set()
+    cache: dict[Any, bool] = actor.__dict__.setdefault("_harbour_full_cache", {})
+    unknown = [pk for pk in wanted if pk not in cache]
+    if unknown:
+        people = Allocation._meta.get_field("person").related_model._default_manager
+        condition = person_by_person_q(actor)
+        for start in range(0, len(unknown), _VISIBLE_CHUNK):
+            chunk = unknown[start : start + _VISIBLE_CHUNK]
+            found = set(people.filter(pk__in=chunk).filter(condition).values_list("pk", flat=True))
+            cache.update({pk: pk in found for pk in chunk})
+    return {pk for pk in wanted if cache[pk]}
 
 
 def full_access_ids(actor: Any, *, include_temporary: bool = True) -> QuerySet[Any]:
@@ -173,11 +236,7 @@ def filter_full(actor: Any, queryset: QuerySet[Any]) -> QuerySet[Any]:
 def can_see_full(actor: Any, person: Model) -> bool:
     if not is_staff_member(actor):
         return False
-    cache: dict[Any, bool] = actor.__dict__.setdefault("_harbour_full_cache", {})
-    if person.pk not in cache:
-        manager = type(person)._default_manager
-        cache[person.pk] = manager.filter(pk=person.pk).filter(full_access_q(actor)).exists()
-    return cache[person.pk]
+    return person.pk in visible_among(actor, [person.pk])
 
 
 def forget_cached_access(actor: Any) -> None:

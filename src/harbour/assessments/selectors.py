@@ -206,9 +206,18 @@ def offers_for(*, actor: Any, assessment: Assessment) -> list[OfferView]:
                 source_url=offer.source_url,
                 observed_on=offer.observed_on,
                 timeframe=offer.timeframe,
+                version=offer.version,
             )
         )
     return views
+
+
+def offer_was_withdrawn(*, assessment: Assessment, offer_id: UUID) -> bool:
+    """Whether this offer about the assessment's young person existed and has been withdrawn (so a page
+    can say so, rather than "not found"). Says nothing of its content."""
+    return OfferedIndicator.objects.filter(
+        pk=offer_id, person_id=assessment.person_id, withdrawn_at__isnull=False
+    ).exists()
 
 
 def history_for(*, actor: Any, person_id: UUID) -> list[HistoryPoint]:
@@ -371,10 +380,7 @@ def reviews_due_count(*, actor: Any) -> int:
 
 
 def _visible_ids(actor: Any, person_ids: list[Any]) -> set[Any]:
-    if not person_ids:
-        return set()
-    visible = access.filter_full(actor, Person.objects.filter(pk__in=person_ids))
-    return set(visible.order_by().values_list("pk", flat=True))
+    return access.visible_among(actor, person_ids)
 
 
 def contributors_available(*, assessment: Assessment) -> list[tuple[User, str]]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Any
+from typing import Any, overload
 from uuid import UUID
 
 from django.db.models import Prefetch, QuerySet
@@ -15,7 +16,6 @@ from harbour.audit import services as audit
 from harbour.frontdoor import policies, timescales
 from harbour.frontdoor.inputs import QueueRow, SubjectSummary
 from harbour.frontdoor.models import Referral, ReferralDraft, ReferralNotification, ReferralSubject
-from harbour.people.models import Person
 
 RE_REFERRAL_MONTHS = 12
 
@@ -38,9 +38,7 @@ def _age(born: date | None) -> int | None:
 def subject_summaries(*, actor: Any, subjects: list[ReferralSubject]) -> list[SubjectSummary]:
     """The referral's young people at this actor's level: name-only hides the date of birth and age."""
     person_ids = [subject.person_id for subject in subjects]
-    full = set(
-        access.filter_full(actor, Person.objects.filter(pk__in=person_ids)).values_list("pk", flat=True)
-    )
+    full = access.visible_among(actor, person_ids)
     summaries = []
     for subject in subjects:
         person = subject.person
@@ -103,17 +101,18 @@ def _re_referral_counts(referrals: list[Referral]) -> dict[Any, int]:
 
 
 def referral_queue_for(
-    *, actor: Any, now: datetime | None = None, limit: int | None = None
+    *, actor: Any, now: datetime | None = None, limit: int | None = None, offset: int = 0
 ) -> list[QueueRow]:
     """The front-door queue: open referrals, most urgent first, then longest waiting. Triage only.
-    ``limit``: only the first rows (the home page shows a few; ``referral_queue_count`` counts them all)."""
+    ``offset`` and ``limit``: only those rows (the home page shows a few, the queue page one page;
+    ``referral_queue_count`` counts them all). Only the rows returned are read and built."""
     if not policies.can_triage(actor):
         return []
     now = now or timezone.now()
     queryset = _with_details(Referral.objects.filter(status__in=policies.OPEN_STATUSES)).order_by(
         "urgency__sort_order", "submitted_at", "pk"
     )
-    referrals = list(queryset if limit is None else queryset[:limit])
+    referrals = list(queryset[offset:] if limit is None else queryset[offset : offset + limit])
     all_subjects = [subject for referral in referrals for subject in referral.subjects.all()]
     summaries = dict(
         zip(
@@ -155,6 +154,55 @@ def referral_queue_count(*, actor: Any) -> int:
     if not policies.can_triage(actor):
         return 0
     return Referral.objects.filter(status__in=policies.OPEN_STATUSES).count()
+
+
+def referral_queue_overdue_count(*, actor: Any, now: datetime | None = None) -> int:
+    """How many referrals on the front-door queue are past their due time (the rows marked overdue)."""
+    if not policies.can_triage(actor):
+        return 0
+    now = now or timezone.now()
+    return Referral.objects.filter(status__in=policies.OPEN_STATUSES, due_by__lte=now).count()
+
+
+class ReferralQueuePages:
+    """The front-door queue as Django's ``Paginator`` takes it: counted in SQL, and a slice reads and
+    builds only the rows of that page (the queue can hold thousands of open referrals)."""
+
+    def __init__(self, *, actor: Any, now: datetime | None = None) -> None:
+        self.actor = actor
+        self.now = now or timezone.now()
+
+    def count(self) -> int:
+        return referral_queue_count(actor=self.actor)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[QueueRow]:
+        return iter(self[0:])
+
+    @overload
+    def __getitem__(self, index: int) -> QueueRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[QueueRow]: ...
+
+    def __getitem__(self, index: int | slice) -> QueueRow | list[QueueRow]:
+        if isinstance(index, int):
+            if index < 0:
+                raise IndexError("The queue is read from its start.")
+            rows = self[index : index + 1]
+            if not rows:
+                raise IndexError(index)
+            return rows[0]
+        if index.step not in (None, 1) or (index.start or 0) < 0 or (index.stop or 0) < 0:
+            raise ValueError("The queue is read a page at a time, from its start.")
+        start = index.start or 0
+        if index.stop is None:
+            return referral_queue_for(actor=self.actor, now=self.now, offset=start)
+        return referral_queue_for(
+            actor=self.actor, now=self.now, offset=start, limit=max(index.stop - start, 0)
+        )
 
 
 def referral_list_for(*, actor: Any) -> QuerySet[Referral]:

@@ -120,12 +120,8 @@ def person_search_audit(*, actor: Any, text: str, result_count: int) -> None:
 
 
 def full_access_ids(*, actor: Any, person_ids: list[Any]) -> set[Any]:
-    """Of these people, the ones this actor may see in full (one query, for lists)."""
-    return set(
-        policies.filter_queryset(
-            actor, "person.see_full", Person.objects.filter(pk__in=person_ids)
-        ).values_list("pk", flat=True)
-    )
+    """Of these people, the ones this actor may see in full (checked person by person, for lists)."""
+    return policies.visible_among(actor, person_ids)
 
 
 def person_list_for(*, actor: Any) -> QuerySet[Person]:
