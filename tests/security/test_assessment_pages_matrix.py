@@ -8,6 +8,8 @@ without a row here.
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -26,7 +28,10 @@ ASSESSMENT_PAGES = {
 }
 # Lead-only actions (POST, empty form): the lead gets the form back (422); others who see it 403;
 # the rest 404.
-LEAD_ACTIONS = {"assessments:request", "assessments:sections", "assessments:agree"}
+LEAD_ACTIONS = {"assessments:request", "assessments:sections", "assessments:agree", "assessments:close"}
+# Actions on an offered indicator for your own contribution (POST, empty form, with an assessment and an
+# offer id): only the practitioner has a contribution, and gets the form back (422); everyone else 404.
+OFFER_ACTIONS = {"assessments:offer_decline"}
 # Routes with more ids, or none, checked in tests/assessments: offer_accept (assessment and offer),
 # person and new (in test_access_matrix.WEB_ROUTES), movement (partnership.performance).
 ELSEWHERE = {"assessments:offer_accept", "assessments:person", "assessments:new", "assessments:movement"}
@@ -58,7 +63,7 @@ def assessment(world):
 
 
 def test_every_assessments_page_is_in_the_matrix():
-    assert _routes() == set(ASSESSMENT_PAGES) | LEAD_ACTIONS | ELSEWHERE
+    assert _routes() == set(ASSESSMENT_PAGES) | LEAD_ACTIONS | OFFER_ACTIONS | ELSEWHERE
 
 
 def test_assessment_pages_matrix(world, assessment):
@@ -88,6 +93,32 @@ def test_lead_actions_matrix(world, assessment):
             expected = 422 if actor == "practitioner" else 403 if actor in SEES_INSIDE else 404
             if response.status_code != expected:
                 failures.append(f"{actor} {route}: expected {expected}, got {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+def test_offer_actions_matrix(world, assessment):
+    offer = services.indicator_offer(
+        actor=world.users["practitioner"],
+        person=world.inside,
+        indicator_code="missing-repeat",
+        source_app="missing",
+        source_kind="return-interview",
+        source_id="matrix",
+        source_url="/missing/",
+        observed_on=datetime.date(2026, 5, 3),
+        evidence="Third episode in six weeks.",
+    )
+    failures = []
+    for actor in ACTORS:
+        client = Client()
+        client.force_login(_user(world, actor))
+        for route in sorted(OFFER_ACTIONS):
+            response = client.post(reverse(route, args=[assessment.pk, offer.pk]), {})
+            expected = 422 if actor == "practitioner" else 404
+            if response.status_code != expected:
+                failures.append(f"{actor} {route}: expected {expected}, got {response.status_code}")
+    signed_out = Client().post(reverse("assessments:offer_decline", args=[assessment.pk, offer.pk]), {})
+    assert signed_out.status_code == 302
     assert not failures, "\n".join(failures)
 
 

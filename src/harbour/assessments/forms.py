@@ -122,6 +122,44 @@ class AgreeForm(GovukForm):
         field.queryset = RiskLevel.objects.filter(tool_id=tool_id).order_by("rank")
 
 
+class CloseForm(GovukForm):
+    """The lead closes an open assessment without agreeing a level, saying why."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = _long_text(
+        "Why are you closing the assessment without agreeing a level?",
+        rows=4,
+        required=True,
+        help_text="For example, the young person moved out of the area and their case was transferred.",
+        error_messages={"required": "Say why the assessment is being closed without agreement."},
+    )
+
+
+class OfferDeclineForm(GovukForm):
+    """A contributor decides not to take an offered indicator into their contribution, saying why.
+
+    One per offer on the assessment page, each with its own prefix so the fields' ids differ. It carries
+    the offer's version as shown: if the evidence offered changes meanwhile, declining is refused."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = _long_text(
+        "Why are you not taking this indicator?",
+        rows=3,
+        required=True,
+        help_text="For example, it is already answered from better evidence.",
+        error_messages={"required": "Say why you are not taking this indicator."},
+    )
+
+    def __init__(self, *args: Any, offer_id: Any, indicator_label: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, prefix=f"decline-{offer_id}", **kwargs)
+        if indicator_label:
+            self.name_indicator(indicator_label)
+
+    def name_indicator(self, indicator_label: str) -> None:
+        """Put the indicator in the label, so each decline box on the page says which it is about."""
+        self.fields["reason"].label = f"Why are you not taking \u201c{indicator_label}\u201d?"
+
+
 class ContributionForm(GovukForm):
     """One question group per indicator: the answer, its timeframe, evidence and source."""
 

@@ -77,6 +77,7 @@ class OfferView:
     source_url: str = ""
     observed_on: date | None = None
     timeframe: str = ""
+    version: int = 0  # the offer's version, for optimistic locking when declining it
 
 
 @dataclass(frozen=True)

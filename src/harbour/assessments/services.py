@@ -30,7 +30,7 @@ from harbour.assessments.models import (
     ScreeningToolVersion,
 )
 from harbour.audit import services as audit
-from harbour.core.errors import locked_for_update
+from harbour.core.errors import ConflictError, locked_for_update
 from harbour.frontdoor.models import ConcernType, Referral
 from harbour.people.models import Person
 
@@ -420,20 +420,33 @@ def _offer_for_contribution(
     return contribution, offer
 
 
-def offer_decline(*, actor: Any, contribution_id: UUID, offer_id: UUID, reason: str) -> OfferDecline:
+def offer_decline(
+    *, actor: Any, contribution_id: UUID, offer_id: UUID, reason: str, version: int | None = None
+) -> OfferDecline:
     """Decide not to take an offered indicator into the actor's contribution, saying why. Nothing is
-    scored; the offer stays for others (each contributor decides for their own contribution)."""
+    scored; the offer stays for others (each contributor decides for their own contribution).
+
+    ``version``: the offer's version as the actor saw it (the page sends it). If the offering module
+    changed the evidence since, nothing is declined and ``ConflictError`` says so."""
     contribution, offer = _offer_for_contribution(actor, contribution_id, offer_id)
     problem = _text_problem(reason, required="Say why you are not taking this indicator.")
     if problem:
         raise ValidationError({"reason": problem})
-    if Answer.objects.filter(contribution=contribution, offer=offer).exists():
-        raise ValidationError(
-            {"offer_id": "This indicator is already in your contribution: change your answer."}
-        )
-    if OfferDecline.objects.filter(contribution=contribution, offer=offer).exists():
-        raise ValidationError({"offer_id": "You have already declined this indicator."})
     with transaction.atomic():
+        # Lock the offer: a change of its evidence, or a second decline, waits for this one.
+        current = OfferedIndicator.objects.select_for_update().get(pk=offer.pk)
+        if version is not None and current.version != version:
+            raise ConflictError(
+                "The evidence offered for this indicator changed after you opened the page. Nothing has "
+                "been declined: read it again below, then decide.",
+                current_version=current.version,
+            )
+        if Answer.objects.filter(contribution=contribution, offer=offer).exists():
+            raise ValidationError(
+                {"offer_id": "This indicator is already in your contribution: change your answer."}
+            )
+        if OfferDecline.objects.filter(contribution=contribution, offer=offer).exists():
+            raise ValidationError({"offer_id": "You have already declined this indicator."})
         decline = OfferDecline.objects.create(
             contribution=contribution,
             offer=offer,

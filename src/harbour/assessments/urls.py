@@ -15,5 +15,7 @@ urlpatterns = [
     path("<uuid:assessment_id>/contributors/", views.contributor_request, name="request"),
     path("<uuid:assessment_id>/sections/", views.sections_save, name="sections"),
     path("<uuid:assessment_id>/agree/", views.agree, name="agree"),
+    path("<uuid:assessment_id>/close/", views.close, name="close"),
     path("<uuid:assessment_id>/offers/<uuid:offer_id>/accept/", views.offer_accept, name="offer_accept"),
+    path("<uuid:assessment_id>/offers/<uuid:offer_id>/decline/", views.offer_decline, name="offer_decline"),
 ]

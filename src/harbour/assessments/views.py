@@ -21,7 +21,9 @@ from harbour.access import policies as access
 from harbour.assessments import chart, policies, selectors, services
 from harbour.assessments.forms import (
     AgreeForm,
+    CloseForm,
     ContributionForm,
+    OfferDeclineForm,
     OpenForm,
     RequestForm,
     SectionsForm,
@@ -120,17 +122,54 @@ def assessment_new(request: HttpRequest, person_id: UUID) -> HttpResponse:
 # --- one assessment ------------------------------------------------------------------------------------
 
 
+def _offer_rows(
+    actor: Any, assessment: Assessment, own: Contribution | None, decline_form: Form | None
+) -> list[dict[str, Any]]:
+    """The offers shown to a contributor: each with what they decided for their own contribution (taken,
+    declined with the reason, or not yet) and, when not yet decided, its decline form."""
+    if own is None or not assessment.is_open:
+        return []
+    taken = set(own.answers.exclude(offer__isnull=True).values_list("offer_id", flat=True))
+    declined = dict(own.offer_declines.values_list("offer_id", "reason"))
+    sent_back = decline_form if isinstance(decline_form, OfferDeclineForm) else None
+    rows = []
+    for offer in selectors.offers_for(actor=actor, assessment=assessment):
+        row: dict[str, Any] = {
+            "offer": offer,
+            "taken": offer.offer_id in taken,
+            "declined": offer.offer_id in declined,
+            "declined_reason": declined.get(offer.offer_id, ""),
+            "decline_form": None,
+        }
+        if not offer.restricted and not row["taken"] and not row["declined"]:
+            if sent_back is not None and sent_back.prefix == f"decline-{offer.offer_id}":
+                sent_back.name_indicator(offer.indicator_label)
+                row["decline_form"] = sent_back
+            else:
+                row["decline_form"] = OfferDeclineForm(
+                    offer_id=offer.offer_id,
+                    indicator_label=offer.indicator_label,
+                    initial={"version": offer.version},
+                )
+        rows.append(row)
+    return rows
+
+
 def _detail_context(request: HttpRequest, assessment: Assessment, **forms: Any) -> dict[str, Any]:
     actor = request.user
     is_lead = policies.is_lead(actor, assessment)
     own = selectors.own_contribution(actor=actor, assessment=assessment)
+    own = own if own is not None and policies.can_contribute(actor, own) else None
+    decline_form = forms.get("decline_form")
     context: dict[str, Any] = {
         "assessment": assessment,
         "person": assessment.person,
         "is_lead": is_lead,
-        "own": own if own is not None and policies.can_contribute(actor, own) else None,
+        "own": own,
         "contributions": selectors.contributions_for(actor=actor, assessment=assessment),
-        "offers": selectors.offers_for(actor=actor, assessment=assessment) if assessment.is_open else [],
+        "offers": _offer_rows(actor, assessment, own, decline_form),
+        # Only a bound decline form (one that was sent back with errors) goes in the error summary.
+        "decline_form": decline_form,
         "exploitation_types": list(assessment.exploitation_types.all()),
         "words_missing": not assessment.young_person_words and not assessment.words_missing_reason,
         # The current agreed assessment offers its review (a new assessment) when none is open.
@@ -160,7 +199,10 @@ def _detail_context(request: HttpRequest, assessment: Assessment, **forms: Any) 
                 "agreed_level": assessment.computed_level.code if assessment.computed_level else None,
             },
         )
+        # The same rule the service checks (the lead, while open): assessment_close.
+        context["close_form"] = forms.get("close_form") or CloseForm(initial={"version": assessment.version})
     context["conflict"] = forms.get("conflict")
+    context["conflict_title"] = forms.get("conflict_title") or "Someone else changed this assessment"
     return context
 
 
@@ -183,7 +225,7 @@ def _kept_data(form: Form, conflict: ConflictError) -> Any:
     data = QueryDict(mutable=True)
     for key in form.data:
         data.setlist(key, form.data.getlist(key))  # type: ignore[attr-defined]
-    data["version"] = str(conflict.current_version)
+    data[form.add_prefix("version")] = str(conflict.current_version)
     return data
 
 
@@ -280,6 +322,35 @@ def agree(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
     return _rerender(request, assessment.pk, 422, agree_form=form)
 
 
+@never_cache
+@login_required
+@require_POST
+def close(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
+    """The lead closes the open assessment without agreeing a level, with a reason."""
+    assessment = _lead_target(request, assessment_id)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.assessment_close(
+                actor=request.user,
+                assessment_id=assessment.pk,
+                version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ConflictError as conflict:
+            return _rerender(request, assessment.pk, 409, conflict=conflict, close_form=_kept(form, conflict))
+        except ValidationError as error:
+            if "status" in getattr(error, "error_dict", {}):
+                # Agreed or closed since the page was drawn: the page no longer has the form, so say
+                # why nothing happened above the assessment as it is now.
+                messages.error(request, " ".join(error.message_dict["status"]))
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Assessment closed without agreeing a level.")
+            return redirect("assessments:detail", assessment_id=assessment.pk)
+    return _rerender(request, assessment.pk, 422, close_form=form)
+
+
 # --- contributions -------------------------------------------------------------------------------------
 
 
@@ -363,6 +434,46 @@ def offer_accept(request: HttpRequest, assessment_id: UUID, offer_id: UUID) -> H
     else:
         messages.success(request, f"Added to your contribution as yes: {answer.indicator.label}.")
     return redirect("assessments:detail", assessment_id=assessment_id)
+
+
+@never_cache
+@login_required
+@require_POST
+def offer_decline(request: HttpRequest, assessment_id: UUID, offer_id: UUID) -> HttpResponse:
+    """Decline an offered indicator for your own contribution, saying why."""
+    assessment, own = _own_contribution(request, assessment_id)
+    form = OfferDeclineForm(request.POST, offer_id=offer_id)
+    if form.is_valid():
+        try:
+            services.offer_decline(
+                actor=request.user,
+                contribution_id=own.pk,
+                offer_id=offer_id,
+                reason=form.cleaned_data["reason"],
+                version=form.cleaned_data["version"],
+            )
+        except Http404:
+            if not selectors.offer_was_withdrawn(assessment=assessment, offer_id=offer_id):
+                raise
+            # Withdrawn by the module that offered it since the page was drawn: nothing to decline.
+            messages.error(request, "That indicator is no longer offered, so there was nothing to decline.")
+            return redirect("assessments:detail", assessment_id=assessment_id)
+        except ConflictError as conflict:
+            kept = OfferDeclineForm(_kept_data(form, conflict), offer_id=offer_id)
+            return _rerender(
+                request,
+                assessment_id,
+                409,
+                conflict=conflict,
+                conflict_title="The indicator offered has changed",
+                decline_form=kept,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Declined for your contribution. Your reason has been recorded.")
+            return redirect("assessments:detail", assessment_id=assessment_id)
+    return _rerender(request, assessment_id, 422, decline_form=form)
 
 
 # --- partnership report ------------------------------------------------------------------------------
