@@ -11,7 +11,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from django.db import connection
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from harbour.access.models import AccessGrant, Allocation, BreakGlass, SensitivityLabel
@@ -170,7 +172,7 @@ def _asked_person_by_person(condition: Q) -> Q:
     return Q(Exists(ids.filter(**{column: OuterRef("pk")})))
 
 
-def person_by_person_q(actor: Any) -> Q:
+def person_by_person_q(actor: Any, *, include_temporary: bool = True) -> Q:
     """``full_access_q`` asked of each person on its own: the same sources, each an ``EXISTS`` that
     looks up this person through its index, so the actor's whole network is never worked out.
 
@@ -179,7 +181,10 @@ def person_by_person_q(actor: Any) -> Q:
     """
     if not is_staff_member(actor):
         return Q(pk__in=[])
-    direct = [_asked_person_by_person(source) for source in _sources(actor, include_temporary=True)]
+    sources = _sources(actor, include_temporary=include_temporary)
+    direct = [_asked_person_by_person(source) for source in sources]
+    if not include_temporary:
+        return _or(direct)
     base = _or(direct)
     linked = [_asked_person_by_person(linked(base)) for _code, linked, _explain in _linked_sources]
     return _or(direct + linked)
@@ -193,27 +198,42 @@ def _or(conditions: list[Q]) -> Q:
     return combined
 
 
+def ids_in(ids: list[Any], field: str = "pk") -> Q:
+    """``field IN ids``; on PostgreSQL one array parameter instead of one placeholder an id (building and
+    sending thousands of placeholders took longer than PostgreSQL took to answer)."""
+    if connection.vendor == "postgresql" and len(ids) > _PLACEHOLDERS_MAX:
+        return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::uuid[])", (ids,))})
+    return Q(**{f"{field}__in": ids})
+
+
+_PLACEHOLDERS_MAX = 50
+
 # Ids are checked this many at a time (SQLite allows 32,766 parameters a query).
 _VISIBLE_CHUNK = 5_000
 
 
-def visible_among(actor: Any, person_ids: Iterable[Any]) -> set[Any]:
+def visible_among(actor: Any, person_ids: Iterable[Any], *, include_temporary: bool = True) -> set[Any]:
     """Of these people, the ones this actor sees in full, remembered for the rest of the request.
 
     Asked person by person (``person_by_person_q``): for the rows a page shows, never the actor's whole
     network. ``can_see_full`` shares the answers, so a page that checks a person twice asks once.
+    With ``include_temporary=False``: the ones in the actor's standing network (their caseload).
     """
     wanted = set(person_ids)
     if not wanted or not is_staff_member(actor):
         return set()
-    cache: dict[Any, bool] = actor.__dict__.setdefault("_harbour_full_cache", {})
+    known = full_access_id_set(actor, include_temporary=include_temporary)
+    if known is not None:
+        return wanted & known
+    key = "_harbour_full_cache" if include_temporary else "_harbour_network_cache"
+    cache: dict[Any, bool] = actor.__dict__.setdefault(key, {})
     unknown = [pk for pk in wanted if pk not in cache]
     if unknown:
         people = Allocation._meta.get_field("person").related_model._default_manager
-        condition = person_by_person_q(actor)
+        condition = person_by_person_q(actor, include_temporary=include_temporary)
         for start in range(0, len(unknown), _VISIBLE_CHUNK):
             chunk = unknown[start : start + _VISIBLE_CHUNK]
-            found = set(people.filter(pk__in=chunk).filter(condition).values_list("pk", flat=True))
+            found = set(people.filter(ids_in(chunk)).filter(condition).values_list("pk", flat=True))
             cache.update({pk: pk in found for pk in chunk})
     return {pk for pk in wanted if cache[pk]}
 
@@ -229,6 +249,81 @@ def full_access_ids(actor: Any, *, include_temporary: bool = True) -> QuerySet[A
     return people.filter(condition).values("pk")
 
 
+# Up to this many people, the people an actor sees in full are read once a request as a set of ids;
+# beyond it (a manager of a very large team) they stay a subquery and are asked person by person.
+_ID_SET_MAX = 5_000
+
+
+def _read_ids(condition: Q) -> set[Any] | None:
+    """The ids a ``pk IN (subquery)`` condition gives, or None: another shape, or more than the most."""
+    ids = ids_of(condition)
+    if ids is None:
+        return None
+    found = {next(iter(row.values())) for row in ids[: _ID_SET_MAX + 1]}
+    return found if len(found) <= _ID_SET_MAX else None
+
+
+def full_access_id_set(actor: Any, *, include_temporary: bool = True) -> frozenset[Any] | None:
+    """The ids of the people ``full_access_q`` gives, worked out once a request, or None when there
+    are too many to hold (then callers use ``full_access_q`` or ``visible_among``).
+
+    The sources are read first and the linked people (parents and carers) looked up from their ids:
+    as one query, PostgreSQL misjudged the sources' size (thousands instead of a caseload of twenty)
+    and read every relationship in the county to find a practitioner's young people's parents.
+    """
+    key = "_harbour_full_ids" if include_temporary else "_harbour_network_ids"
+    if key in actor.__dict__:
+        cached: frozenset[Any] | None = actor.__dict__[key]
+        return cached
+    found: set[Any] | None = None
+    if is_staff_member(actor):
+        found = _read_ids(_any_of(_sources(actor, include_temporary=include_temporary)))
+        if found is not None and include_temporary and _linked_sources:
+            base = Q(pk__in=list(found))
+            for _code, linked, _explain in _linked_sources:
+                more = _read_ids(linked(base))
+                if more is None:
+                    found = None
+                    break
+                found |= more
+        if found is not None and len(found) > _ID_SET_MAX:
+            found = None
+    else:
+        found = set()
+    result = None if found is None else frozenset(found)
+    actor.__dict__[key] = result
+    return result
+
+
+def rows_about_people_seen(
+    actor: Any, queryset: QuerySet[Any], *, field: str = "person_id", include_temporary: bool = True
+) -> QuerySet[Any]:
+    """The rows of ``queryset`` about people the actor sees in full (``include_temporary=False``: in
+    their standing network). By the ids of those people when there are not too many; otherwise each
+    row's person is checked on its own, so ``queryset`` should then be short (a queue's open cases).
+    """
+    ids = full_access_id_set(actor, include_temporary=include_temporary)
+    if ids is None:
+        ids = frozenset(
+            visible_among(
+                actor,
+                queryset.order_by().values_list(field, flat=True).distinct(),
+                include_temporary=include_temporary,
+            )
+        )
+    return queryset.filter(ids_in(list(ids), field))
+
+
+def network_q(actor: Any) -> Q:
+    """The people in the actor's standing network (``full_access_q(include_temporary=False)``), as
+    their ids when there are not too many: as a subquery joined to the people table, PostgreSQL
+    misjudged its size (thousands instead of twenty) and read every young person."""
+    ids = full_access_id_set(actor, include_temporary=False)
+    if ids is None:
+        return full_access_q(actor, include_temporary=False)
+    return ids_in(list(ids))
+
+
 def filter_full(actor: Any, queryset: QuerySet[Any]) -> QuerySet[Any]:
     return queryset.filter(full_access_q(actor))
 
@@ -241,7 +336,8 @@ def can_see_full(actor: Any, person: Model) -> bool:
 
 def forget_cached_access(actor: Any) -> None:
     """Drop per-request caches after the actor's access changed (a grant, break-glass)."""
-    actor.__dict__.pop("_harbour_full_cache", None)
+    for key in ("_harbour_full_cache", "_harbour_network_cache", "_harbour_full_ids", "_harbour_network_ids"):
+        actor.__dict__.pop(key, None)
 
 
 def level(actor: Any, person: Model) -> AccessLevel:

@@ -52,7 +52,8 @@ class NetworkPlanner:
         workers = self.staff.workers.get(team_key)
         if team is None or not workers:
             return None
-        return Worker(self.rng.choice(workers), team)
+        chosen = self.rng.choice(workers)
+        return Worker(chosen, self.staff.team_of.get(chosen.pk, team))
 
     def row(
         self,

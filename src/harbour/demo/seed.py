@@ -116,6 +116,15 @@ def generate(options: SeedOptions, sink: Sink, progress: Progress | None = None)
     refs = Refs.load()
     geography = Geography(options.seed, multiplier)
     county = build_county(options.seed, geography, multiplier)
+    # Staff first: a large service is split into teams of its own as its workers are placed.
+    staff = build_staff(
+        seed=options.seed,
+        as_of=as_of,
+        county=county,
+        young_people=options.young_people,
+        geography=geography,
+        hash_password=sink.writes_database,
+    )
     sink.extend(county.agencies)
     sink.extend(county.teams)
     sink.extend(info.school for info in county.schools)
@@ -126,14 +135,6 @@ def generate(options: SeedOptions, sink: Sink, progress: Progress | None = None)
         mark,
     )
 
-    staff = build_staff(
-        seed=options.seed,
-        as_of=as_of,
-        county=county,
-        young_people=options.young_people,
-        geography=geography,
-        hash_password=sink.writes_database,
-    )
     sink.extend(staff.users)
     sink.extend(staff.memberships)
     sink.extend(staff.authenticators)

@@ -30,6 +30,8 @@ from harbour.people.names import fold
 LEAD_SHARES = {"cs": 0.58, "tyss": 0.24, "yjs": 0.10, "dsl": 0.08}
 SUPPORT_SHARES = {"tyss": 0.15, "yjs": 0.06, "police": 0.12, "health": 0.20}
 CASELOADS = {"cs": 22, "tyss": 30, "yjs": 18, "police": 25, "health": 40}
+# Caseholding workers in one team under one manager; a larger service is several such teams.
+TEAM_SIZE = 10
 
 # Where each demo user works, and their job title.
 DEMO_PLACEMENTS = {
@@ -76,6 +78,7 @@ class Staff:
     authenticators: list[Authenticator] = field(default_factory=list)
     demo: dict[str, User] = field(default_factory=dict)
     workers: dict[str, list[User]] = field(default_factory=dict)  # team key -> caseholding workers
+    team_of: dict[uuid.UUID, Team] = field(default_factory=dict)  # worker id -> the team they work in
     school_dsl: dict[uuid.UUID, User] = field(default_factory=dict)  # school id -> its lead
     totp_secrets: dict[str, str] = field(default_factory=dict)  # demo username -> secret
 
@@ -179,6 +182,7 @@ class StaffBuilder:
         self.rng = stream(seed, "staff")
         self.user_ids = Ids(seed, "user")
         self.membership_ids = Ids(seed, "membership")
+        self.team_ids = Ids(seed, "unit-team")
         self.usernames: set[str] = set()
         self.roles = {role.code: role for role in Role.objects.all()}
         missing = sorted(set(DEMO_ROLES) - set(self.roles))
@@ -247,6 +251,18 @@ class StaffBuilder:
         )
         return user
 
+    def _unit(self, first: Team, number: int) -> Team:
+        """Another team of the same service (the county's teams list gets it, so it is written too)."""
+        unit = Team(
+            id=self.team_ids.next(),
+            agency=first.agency,
+            name=f"{first.name} {number}",
+            contact_phone=identifiers.landline(self.rng),
+            contact_email=first.contact_email.replace("@", f"-{number}@", 1),
+        )
+        self.county.teams.append(unit)
+        return unit
+
     def build(self, young_people: int, geography: Geography, password: str) -> Staff:
         county, staff = self.county, self.staff
         now = timezone.now()
@@ -279,10 +295,16 @@ class StaffBuilder:
             if post_team is None:
                 continue
             workers = staff.workers.setdefault(post.team_key, [])
-            for _ in range(post.count):
-                workers.append(self.add(team=post_team, role=post.role, title=self.rng.choice(post.titles)))
-            if post.manager_title and post.team_key != managed_by_demo:
-                self.add(team=post_team, role="team-manager", title=post.manager_title, since_days=900)
+            # A service with more workers than one team holds is several teams of the same service,
+            # each with its own manager, as real services are organised; the first keeps the name.
+            for number, first in enumerate(range(0, post.count, TEAM_SIZE), start=1):
+                unit = post_team if number == 1 else self._unit(post_team, number)
+                for _ in range(min(TEAM_SIZE, post.count - first)):
+                    worker = self.add(team=unit, role=post.role, title=self.rng.choice(post.titles))
+                    workers.append(worker)
+                    staff.team_of[worker.pk] = unit
+                if post.manager_title and not (number == 1 and post.team_key == managed_by_demo):
+                    self.add(team=unit, role="team-manager", title=post.manager_title, since_days=900)
         for info in county.schools:
             staff.school_dsl[info.school.pk] = self.add(
                 team=info.team, role="practitioner", title="Designated safeguarding lead"

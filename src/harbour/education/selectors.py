@@ -113,8 +113,9 @@ def missing_case_get_for_change(*, actor: Any, case_id: UUID) -> MissingEducatio
 def _open_cases(actor: Any) -> QuerySet[MissingEducationCase]:
     if not access.is_staff_member(actor):
         return MissingEducationCase.objects.none()
-    seen = access.full_access_ids(actor)
-    return MissingEducationCase.objects.filter(closed_on__isnull=True, person_id__in=seen)
+    # Open cases are few (about a thousand at scale 100), so a manager's very large network can be
+    # checked case by case.
+    return access.rows_about_people_seen(actor, MissingEducationCase.objects.filter(closed_on__isnull=True))
 
 
 def missing_cases_open_for(*, actor: Any, limit: int | None = None) -> list[MissingEducationCase]:
@@ -137,13 +138,10 @@ def _recent_exclusions(actor: Any, days: int, today: dt.date | None) -> QuerySet
     if not access.is_staff_member(actor):
         return Exclusion.objects.none()
     today = today or timezone.localdate()
-    network = access.full_access_ids(actor, include_temporary=False)
-    return Exclusion.objects.filter(
-        person_id__in=network,
-        starts_on__gte=today - dt.timedelta(days=days),
-        starts_on__lte=today,
-        status__in=Exclusion.STANDING,
+    recent = Exclusion.objects.filter(
+        starts_on__gte=today - dt.timedelta(days=days), starts_on__lte=today, status__in=Exclusion.STANDING
     )
+    return access.rows_about_people_seen(actor, recent, include_temporary=False)
 
 
 def recent_exclusions_for(
