@@ -32,6 +32,7 @@ class RowProblem:
     record_id: str
     field: str
     reason: str
+    file: str = ""  # the file as named on the command line
 
 
 @dataclass
@@ -124,7 +125,9 @@ def read_records(path: Path) -> ReadResult:
                 values[header.index("record_id")].strip() if len(values) > header.index("record_id") else ""
             )
             result.problems.append(
-                RowProblem(line, record_id, "", f"Has {len(values)} fields; the header has {len(header)}.")
+                RowProblem(
+                    line, record_id, "", f"Has {len(values)} fields; the header has {len(header)}.", str(path)
+                )
             )
             continue
         row = {name: value.strip() for name, value in zip(header, values, strict=True) if name in known}
@@ -139,7 +142,9 @@ def read_records(path: Path) -> ReadResult:
         elif record_id:
             first_seen[record_id] = line
         if problems:
-            result.problems += [RowProblem(line, record_id, name, reason) for name, reason in problems]
+            result.problems += [
+                RowProblem(line, record_id, name, reason, str(path)) for name, reason in problems
+            ]
             continue
         row["_line"] = str(line)
         result.rows.append(row)
@@ -152,9 +157,13 @@ def read_records(path: Path) -> ReadResult:
     return result
 
 
-def write_problems(path: Path, problems: list[RowProblem]) -> None:
+def write_problems(path: Path, problems: list[RowProblem], *, with_file: bool = False) -> None:
+    """OUT.errors.csv: line, record_id, field, reason; ``with_file`` (two files) the file first."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["line", "record_id", "field", "reason"])
+        writer.writerow((["file"] if with_file else []) + ["line", "record_id", "field", "reason"])
         for problem in problems:
-            writer.writerow([problem.line, problem.record_id, problem.field, problem.reason])
+            writer.writerow(
+                ([problem.file] if with_file else [])
+                + [problem.line, problem.record_id, problem.field, problem.reason]
+            )

@@ -7,6 +7,7 @@ group list, surname parts, every postcode of the address history. See docs/match
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +35,23 @@ SEED = 42
 # missed one. m and u are fixed so training cannot move them.
 TWINS_M = 1e-12
 TWINS_U = 0.01
+# Two files each listing a young person at most once (`harbour link A --link-to B --one-to-one`): pairs
+# at or above this are resolved one-to-one, best first, the twins rule holding.
+ONE_TO_ONE_THRESHOLD = 0.99
+# Two files listing the same young people, each once (`... --same-people`): then, between two records
+# still without a partner, a pair the twins rule kept apart, scored with the twins levels weighing as any
+# different first name, is linked at or above this. One twin in each file would be linked too, which
+# is why it needs the user's word that both files hold the same young people (docs/matching.md).
+SAME_PEOPLE_THRESHOLD = 0.99
+# Set, not measured: what the second pass takes as the m of a wholly different first name when training
+# could not estimate it. Training sees that level only in blocks where the twins rule does not catch a
+# different first name first (records sharing an NHS number or UPN); a file without identifiers leaves
+# it unestimated. 0.05: one young person's two records carry wholly different first names about one time
+# in twenty (a preferred or anglicised name, a name keyed into the wrong field).
+DIFFERENT_FIRST_NAME_M = 0.05
+# The end of the twins levels' labels, by which twins_rule_set_aside finds them in a saved model.
+TWINS_MARK = "(twins?)"
+
 # Set, not measured: two different valid NHS numbers or UPNs are two different young people, apart
 # from registration errors that the merge review handles.
 DIFFERENT_IDENTIFIER_M = 1e-6
@@ -109,7 +127,7 @@ def first_name_comparison() -> cl.CustomComparison:
             # different gender on the same birthday falls to the twins rule, before nicknames and typos.
             _level(
                 f"gender_l <> gender_r AND {_same_or_near_birthday()} AND NOT {_identifier_agrees()}",
-                "close first name, different gender, same or nearly the same date of birth (twins?)",
+                f"close first name, different gender, same or nearly the same date of birth {TWINS_MARK}",
                 m_probability=TWINS_M,
                 u_probability=TWINS_U,
                 fix_m_probability=True,
@@ -134,7 +152,7 @@ def first_name_comparison() -> cl.CustomComparison:
             _level(
                 f"(copy_dob_l IS NULL OR copy_dob_r IS NULL OR {_same_or_near_birthday()}) "
                 f"AND NOT {_identifier_agrees()}",
-                "different first name, same or nearly the same date of birth, or one missing (twins?)",
+                f"different first name, same or nearly the same date of birth, or one missing {TWINS_MARK}",
                 m_probability=TWINS_M,
                 u_probability=TWINS_U,
                 fix_m_probability=True,
@@ -148,6 +166,25 @@ def first_name_comparison() -> cl.CustomComparison:
             _else(),
         ],
     )
+
+
+def twins_rule_set_aside(trained: dict[str, Any]) -> dict[str, Any]:
+    """A trained model (as saved) whose twins levels weigh what a different first name weighs.
+
+    The same model in every other respect: for the second pass of one-to-one linkage of two files,
+    where the assignment, not the weight, keeps twins who are both in both files apart.
+    """
+    relaxed = copy.deepcopy(trained)
+    for comparison in relaxed["comparisons"]:
+        levels = comparison["comparison_levels"]
+        different = next((level for level in levels if level.get("label_for_charts") == "different"), None)
+        twins = [level for level in levels if str(level.get("label_for_charts", "")).endswith(TWINS_MARK)]
+        if not twins or different is None or different.get("u_probability") is None:
+            continue  # not the first-name comparison, or a model trained on too little to say
+        for level in twins:
+            level["m_probability"] = different.get("m_probability") or DIFFERENT_FIRST_NAME_M
+            level["u_probability"] = different["u_probability"]
+    return relaxed
 
 
 def surname_comparison() -> cl.CustomComparison:

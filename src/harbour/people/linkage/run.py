@@ -38,6 +38,9 @@ RECORD_COLUMNS = (
     "upn",
 )
 KNOWN_PREFIX = "known:"
+# Two-file linkage: the ids of the first file (INPUT) and of the second (--link-to) inside the pipeline,
+# and the start of each cluster_id in the output.
+FILE_PREFIXES = ("1:", "2:")
 
 FOLD_MACRO = r"""
 CREATE OR REPLACE MACRO harbour_special_letters(x) AS replace(replace(replace(replace(replace(
@@ -131,6 +134,12 @@ class Linked:
     timings: dict[str, float] = field(default_factory=dict)
     model_path: Path | None = None
     trained: bool = False
+    # Two files: the second file's rows, and how many rows of each file share a cluster with a row of
+    # the other. One-to-one: how many of the links set the twins rule aside (model.py, one-to-one).
+    other_records: int = 0
+    linked_across: tuple[int, int] = (0, 0)
+    one_to_one: bool = False
+    twins_rule_set_aside: int = 0
 
 
 def register_name_groups(con: duckdb.DuckDBPyConnection, groups: Iterable[Iterable[str]]) -> None:
@@ -157,22 +166,50 @@ def name_groups_from_json(path: Path) -> list[list[str]]:
     return [[row["code"], *row.get("variants", "").split(",")] for row in rows]
 
 
-def prepare(con: duckdb.DuckDBPyConnection, *, records: str, known: str | None = None) -> int:
-    """Build the `harbour_prepared` table from the records (and known people) tables."""
-    execute(con, FOLD_MACRO)
+def _prepare_records(con: duckdb.DuckDBPyConnection, *, target: str, source: str, id_prefix: str) -> None:
     execute(
         con,
         PREPARE_SQL.format(
-            target="harbour_prepared_records",
-            source=records,
-            id_expression="record_id",
+            target=target,
+            source=source,
+            id_expression=f"'{id_prefix}' || record_id" if id_prefix else "record_id",
             known_expression="false",
             person_expression="CAST(NULL AS VARCHAR)",
             history_expression="CAST(NULL AS VARCHAR)",
             address_history_expression="CAST(NULL AS VARCHAR)",
         ),
     )
+
+
+def prepare(
+    con: duckdb.DuckDBPyConnection, *, records: str, known: str | None = None, link_to: str | None = None
+) -> int:
+    """Build the `harbour_prepared` table from the records (and known people) tables.
+
+    With ``link_to`` (two files), each file's ids carry its number (``1:`` and ``2:``, FILE_PREFIXES)
+    so that the same record_id may appear in both, and each file also gets its own table
+    (`harbour_prepared_1`, `harbour_prepared_2`, with a `source_dataset` column) for Splink's
+    link_only mode, which compares records across the two tables only.
+    """
+    if known is not None and link_to is not None:
+        raise ValueError("Two files are linked to each other, not also to known people.")
+    execute(con, FOLD_MACRO)
+    _prepare_records(
+        con,
+        target="harbour_prepared_records",
+        source=records,
+        id_prefix=FILE_PREFIXES[0] if link_to is not None else "",
+    )
     parts = ["SELECT * FROM harbour_prepared_records"]
+    if link_to is not None:
+        _prepare_records(con, target="harbour_prepared_other", source=link_to, id_prefix=FILE_PREFIXES[1])
+        parts.append("SELECT * FROM harbour_prepared_other")
+        for number, table in enumerate(("harbour_prepared_records", "harbour_prepared_other"), start=1):
+            execute(
+                con,
+                f"CREATE OR REPLACE TABLE harbour_prepared_{number} AS "
+                f"SELECT '{number}' AS source_dataset, * FROM {table}",
+            )
     known_rows = 0
     if known is not None:
         execute(
@@ -205,10 +242,20 @@ def blocking_rules_for(*, against_known: bool) -> list[str]:
     return rules
 
 
-def pairs_in_block(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...]) -> int:
-    """How many pairs of prepared records agree on all these columns."""
+def pairs_in_block(
+    con: duckdb.DuckDBPyConnection, columns: tuple[str, ...], *, two_files: bool = False
+) -> int:
+    """How many pairs of prepared records agree on all these columns (across the files, for two)."""
     present = " AND ".join(f"{column} IS NOT NULL" for column in columns)
     grouped = ", ".join(columns)
+    if two_files:
+        first = f"starts_with(unique_id, '{FILE_PREFIXES[0]}')"
+        return _scalar(
+            con,
+            f"SELECT sum(n1 * n2) FROM (SELECT count(*) FILTER (WHERE {first}) AS n1, "
+            f"count(*) FILTER (WHERE NOT {first}) AS n2 FROM harbour_prepared "
+            f"WHERE {present} GROUP BY {grouped})",
+        )
     return _scalar(
         con,
         f"SELECT sum(n * (n - 1) // 2) FROM (SELECT count(*) AS n FROM harbour_prepared "
@@ -232,45 +279,61 @@ def link(
     *,
     records: str,
     known: str | None = None,
+    link_to: str | None = None,
+    one_to_one: bool = False,
+    same_people: bool = False,
+    one_to_one_threshold: float | None = None,
+    same_people_threshold: float | None = None,
     model_path: Path | None = None,
     retrain: bool = False,
     progress: Progress = lambda message: None,
     settings: Any = None,
 ) -> Linked:
-    """Link the records table within itself (and to the known table). Leaves tables in ``con``:
+    """Link the records table within itself (and to the known table), or, with ``link_to``, to a second
+    records table only (Splink's link_only: no pair within one file is formed). Leaves tables in ``con``:
 
     - ``harbour_pairs``: scored pairs at or above the review threshold;
-    - ``harbour_clusters``: unique_id, cluster_id (clustered at the auto-link threshold);
-    - ``harbour_result``: record_id, cluster_id, person_id, match_probability for each input record;
-    - ``harbour_review``: pairs between the two thresholds in different clusters, for a person to check.
+    - ``harbour_clusters``: unique_id, cluster_id (clustered at the auto-link threshold, or, with
+      ``one_to_one``, the pairs chosen by ``one_to_one_pairs``, listed in ``harbour_assigned``, at
+      ``one_to_one_threshold`` and, with ``same_people``, ``same_people_threshold``: by default
+      model.ONE_TO_ONE_THRESHOLD and model.SAME_PEOPLE_THRESHOLD);
+    - with ``same_people``, ``harbour_pairs_set_aside``: the pairs scored with the twins rule set aside;
+    - ``harbour_result``: record_id, cluster_id, person_id, match_probability for each input record
+      (record_id prefixed with its file's FILE_PREFIXES entry when there are two files);
+    - ``harbour_review``: pairs at or above the review threshold left in different clusters (below the
+      auto-link threshold; one-to-one, above it too when a record's partner was already taken).
     """
+    if one_to_one and link_to is None:
+        raise ValueError("One-to-one linkage needs two files.")
+    if same_people and not one_to_one:
+        raise ValueError("Linking the same young people in two files is one-to-one.")
+    two_files = link_to is not None
     # Splink explains each training step at INFO; the stages and the summary are ours to report.
     logging.getLogger("splink").setLevel(logging.WARNING)
     timings: dict[str, float] = {}
     done = _timed(timings, "load", progress)
-    known_rows = prepare(con, records=records, known=known)
+    known_rows = prepare(con, records=records, known=known, link_to=link_to)
     record_count = _scalar(con, "SELECT count(*) FROM harbour_prepared_records")
+    other_count = _scalar(con, "SELECT count(*) FROM harbour_prepared_other") if two_files else 0
     db_api = DuckDBAPI(connection=con)
-    table = db_api.register("harbour_prepared")
+    tables: Any = (
+        [db_api.register("harbour_prepared_1"), db_api.register("harbour_prepared_2")]
+        if two_files
+        else db_api.register("harbour_prepared")
+    )
     done()
 
-    trained = False
     done = _timed(timings, "train", progress)
-    rules = blocking_rules_for(against_known=known is not None)
-    if model_path is not None and model_path.exists() and not retrain:
-        saved = json.loads(model_path.read_text(encoding="utf-8"))
-        saved["blocking_rules_to_generate_predictions"] = rules
-        saved["link_type"] = "dedupe_only"
-        linker = Linker(table, saved, log_level=None)
-    else:
-        creator = settings or model.harbour_settings()
-        creator.blocking_rules_to_generate_predictions = rules
-        linker = Linker(table, creator, log_level=None)
-        model.train(linker, pairs_in_block=lambda columns: pairs_in_block(con, columns))
-        trained = True
-        if model_path is not None:
-            model_path.parent.mkdir(parents=True, exist_ok=True)
-            linker.misc.save_model_to_json(str(model_path), overwrite=True)
+    trained = model_path is None or not model_path.exists() or retrain
+    linker = _trained_linker(
+        con,
+        tables,
+        rules=blocking_rules_for(against_known=known is not None),
+        two_files=two_files,
+        model_path=model_path,
+        saved=None if trained or model_path is None else model_path,
+        settings=settings,
+    )
     done()
 
     done = _timed(timings, "predict", progress)
@@ -285,15 +348,23 @@ def link(
     done()
 
     done = _timed(timings, "cluster", progress)
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, threshold_match_probability=model.AUTO_LINK_THRESHOLD
-    )
-    execute(
-        con,
-        "CREATE OR REPLACE TABLE harbour_clusters AS SELECT unique_id, cluster_id "
-        f"FROM {clusters.physical_name}",
-    )
-    summary = _results(con, against_known=known is not None)
+    if one_to_one:
+        threshold = model.ONE_TO_ONE_THRESHOLD if one_to_one_threshold is None else one_to_one_threshold
+        second: float | None = None
+        if same_people:
+            second = model.SAME_PEOPLE_THRESHOLD if same_people_threshold is None else same_people_threshold
+            _score_twins_rule_set_aside(con, linker, tables, threshold=second)
+        cluster_one_to_one(con, threshold=threshold, same_people_threshold=second)
+    else:
+        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+            predictions, threshold_match_probability=model.AUTO_LINK_THRESHOLD
+        )
+        execute(
+            con,
+            "CREATE OR REPLACE TABLE harbour_clusters AS SELECT unique_id, cluster_id "
+            f"FROM {clusters.physical_name}",
+        )
+    summary = _results(con, against_known=known is not None, one_to_one=one_to_one)
     done()
     return Linked(
         records=record_count,
@@ -303,8 +374,150 @@ def link(
         timings=timings,
         model_path=model_path,
         trained=trained,
+        other_records=other_count,
+        linked_across=_linked_across(con) if two_files else (0, 0),
+        one_to_one=one_to_one,
+        twins_rule_set_aside=(
+            _scalar(con, "SELECT count(*) FROM harbour_assigned WHERE twins_rule_set_aside")
+            if one_to_one
+            else 0
+        ),
         **summary,
     )
+
+
+def _trained_linker(
+    con: duckdb.DuckDBPyConnection,
+    tables: Any,
+    *,
+    rules: list[str],
+    two_files: bool,
+    model_path: Path | None,
+    saved: Path | None,
+    settings: Any,
+) -> Linker:
+    """A linker with the saved model, or one trained from these records (and saved to model_path)."""
+    link_type = "link_only" if two_files else "dedupe_only"
+    if saved is not None:
+        loaded = json.loads(saved.read_text(encoding="utf-8"))
+        loaded["blocking_rules_to_generate_predictions"] = rules
+        loaded["link_type"] = link_type
+        return Linker(tables, loaded, log_level=None)
+    creator = settings or model.harbour_settings()
+    creator.blocking_rules_to_generate_predictions = rules
+    creator.link_type = link_type
+    linker = Linker(tables, creator, log_level=None)
+    model.train(linker, pairs_in_block=lambda columns: pairs_in_block(con, columns, two_files=two_files))
+    if model_path is not None:
+        model_path.parent.mkdir(parents=True, exist_ok=True)
+        linker.misc.save_model_to_json(str(model_path), overwrite=True)
+    return linker
+
+
+Pair = tuple[str, str, float]
+
+
+def assign_one_to_one(pairs: Iterable[Pair], *, taken: set[str] | None = None) -> list[Pair]:
+    """Best first: the most probable pair first, each record in at most one pair (``taken`` holds the
+    ids already used, and is updated). Ties go by the ids, so a run gives the same answer each time."""
+    used = taken if taken is not None else set()
+    chosen: list[Pair] = []
+    for left, right, probability in sorted(pairs, key=lambda pair: (-pair[2], pair[0], pair[1])):
+        if left in used or right in used:
+            continue
+        used.add(left)
+        used.add(right)
+        chosen.append((left, right, probability))
+    return chosen
+
+
+def _score_twins_rule_set_aside(
+    con: duckdb.DuckDBPyConnection, linker: Linker, tables: Any, *, threshold: float
+) -> None:
+    """``harbour_pairs_set_aside``: the pairs scored again with the twins levels weighing as any
+    different first name (model.twins_rule_set_aside), at or above ``threshold``."""
+    relaxed = Linker(tables, model.twins_rule_set_aside(linker.misc.save_model_to_json()), log_level=None)
+    pairs = relaxed.inference.predict(threshold_match_probability=threshold, warning_mode="never")
+    execute(
+        con,
+        "CREATE OR REPLACE TABLE harbour_pairs_set_aside AS "
+        f"SELECT unique_id_l, unique_id_r, match_probability FROM {pairs.physical_name}",
+    )
+
+
+def one_to_one_pairs(
+    con: duckdb.DuckDBPyConnection, *, threshold: float, same_people_threshold: float | None = None
+) -> list[tuple[str, str, float, bool]]:
+    """Two files that each list a young person at most once: the pairs resolved one-to-one, best first,
+    each with whether it set the twins rule aside.
+
+    1. The model's pairs (``harbour_pairs``) at or above ``threshold``; the twins rule holds.
+    2. Only with ``same_people_threshold`` (both files list the same young people): among the records
+       still without a partner, the pairs scored with the twins rule set aside
+       (``harbour_pairs_set_aside``) at or above it. Twins who are both in both files have each found
+       their own record in the first pass, so what this pass links is a record whose given name was
+       wholly changed; but one twin in each file is linked too (docs/matching.md, "Two files").
+    """
+    taken: set[str] = set()
+    query = "SELECT unique_id_l, unique_id_r, match_probability FROM {table} WHERE match_probability >= ?"
+    first = assign_one_to_one(execute(con, query.format(table="harbour_pairs"), [threshold]), taken=taken)
+    second = (
+        assign_one_to_one(
+            execute(con, query.format(table="harbour_pairs_set_aside"), [same_people_threshold]), taken=taken
+        )
+        if same_people_threshold is not None
+        else []
+    )
+    return [(*pair, False) for pair in first] + [(*pair, True) for pair in second]
+
+
+def cluster_one_to_one(
+    con: duckdb.DuckDBPyConnection, *, threshold: float, same_people_threshold: float | None = None
+) -> None:
+    """``harbour_assigned`` (the pairs of one_to_one_pairs) and ``harbour_clusters`` (each pair a cluster,
+    every other record alone)."""
+    import pyarrow as pa
+
+    chosen = one_to_one_pairs(con, threshold=threshold, same_people_threshold=same_people_threshold)
+    assigned = pa.table(
+        {
+            "unique_id_l": pa.array([pair[0] for pair in chosen], pa.string()),
+            "unique_id_r": pa.array([pair[1] for pair in chosen], pa.string()),
+            "match_probability": pa.array([pair[2] for pair in chosen], pa.float64()),
+            "twins_rule_set_aside": pa.array([pair[3] for pair in chosen], pa.bool_()),
+        }
+    )
+    con.register("harbour_assigned_rows", assigned)
+    execute(con, "CREATE OR REPLACE TABLE harbour_assigned AS SELECT * FROM harbour_assigned_rows")
+    con.unregister("harbour_assigned_rows")
+    execute(
+        con,
+        """CREATE OR REPLACE TABLE harbour_clusters AS
+        WITH members AS (
+            SELECT unique_id_l AS unique_id, least(unique_id_l, unique_id_r) AS cluster_id
+            FROM harbour_assigned
+            UNION ALL
+            SELECT unique_id_r, least(unique_id_l, unique_id_r) FROM harbour_assigned
+        )
+        SELECT p.unique_id, coalesce(m.cluster_id, p.unique_id) AS cluster_id
+        FROM harbour_prepared AS p LEFT JOIN members AS m USING (unique_id)""",
+    )
+
+
+def _linked_across(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """How many rows of the first file, and of the second, share a cluster with a row of the other."""
+    rows = execute(
+        con,
+        f"""WITH sides AS (
+            SELECT cluster_id, bool_or(starts_with(unique_id, '{FILE_PREFIXES[0]}')) AS has_first,
+                bool_or(starts_with(unique_id, '{FILE_PREFIXES[1]}')) AS has_second
+            FROM harbour_clusters GROUP BY cluster_id
+        )
+        SELECT count(*) FILTER (WHERE starts_with(c.unique_id, '{FILE_PREFIXES[0]}')),
+            count(*) FILTER (WHERE starts_with(c.unique_id, '{FILE_PREFIXES[1]}'))
+        FROM harbour_clusters AS c JOIN sides USING (cluster_id) WHERE has_first AND has_second""",
+    )
+    return int(rows[0][0] or 0), int(rows[0][1] or 0)
 
 
 RESULT_SQL = """
@@ -321,13 +534,15 @@ cluster_people AS (
 labels AS (
     SELECT cluster_id, min(unique_id) AS label FROM members WHERE NOT is_known GROUP BY cluster_id
 ),
+links AS ({links}),
 edges AS (
-    SELECT unique_id_l AS unique_id, unique_id_r AS other, match_probability FROM harbour_pairs
+    SELECT unique_id_l AS unique_id, unique_id_r AS other, match_probability, set_aside FROM links
     UNION ALL
-    SELECT unique_id_r, unique_id_l, match_probability FROM harbour_pairs
+    SELECT unique_id_r, unique_id_l, match_probability, set_aside FROM links
 ),
 best AS (
-    SELECT e.unique_id, max(e.match_probability) AS match_probability
+    SELECT e.unique_id, max(e.match_probability) AS match_probability,
+        bool_or(e.set_aside) AS twins_rule_set_aside
     FROM edges AS e
     JOIN harbour_clusters AS a ON a.unique_id = e.unique_id
     JOIN harbour_clusters AS b ON b.unique_id = e.other AND b.cluster_id = a.cluster_id
@@ -338,7 +553,8 @@ SELECT
     labels.label AS cluster_id,
     CASE WHEN cluster_people.people = 1 THEN cluster_people.person_id END AS person_id,
     CASE WHEN cluster_people.people > 1 THEN true ELSE false END AS several_known,
-    best.match_probability
+    best.match_probability,
+    coalesce(best.twins_rule_set_aside, false) AS twins_rule_set_aside
 FROM members AS m
 JOIN labels USING (cluster_id)
 LEFT JOIN cluster_people USING (cluster_id)
@@ -354,7 +570,7 @@ SELECT
 FROM harbour_pairs AS p
 JOIN harbour_clusters AS a ON a.unique_id = p.unique_id_l
 JOIN harbour_clusters AS b ON b.unique_id = p.unique_id_r
-WHERE p.match_probability < {auto} AND a.cluster_id <> b.cluster_id
+WHERE ({one_to_one} OR p.match_probability < {auto}) AND a.cluster_id <> b.cluster_id
 ORDER BY p.match_probability DESC
 """
 
@@ -364,9 +580,18 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(rows[0][0] or 0) if rows else 0
 
 
-def _results(con: duckdb.DuckDBPyConnection, *, against_known: bool) -> dict[str, int]:
-    execute(con, RESULT_SQL)
-    execute(con, REVIEW_SQL.format(auto=model.AUTO_LINK_THRESHOLD))
+def _results(
+    con: duckdb.DuckDBPyConnection, *, against_known: bool, one_to_one: bool = False
+) -> dict[str, int]:
+    # The links behind each record's match_probability: one-to-one, only the pairs it chose.
+    links = (
+        "SELECT unique_id_l, unique_id_r, match_probability, twins_rule_set_aside AS set_aside "
+        "FROM harbour_assigned"
+        if one_to_one
+        else "SELECT unique_id_l, unique_id_r, match_probability, false AS set_aside FROM harbour_pairs"
+    )
+    execute(con, RESULT_SQL.format(links=links))
+    execute(con, REVIEW_SQL.format(auto=model.AUTO_LINK_THRESHOLD, one_to_one=str(one_to_one).lower()))
     return {
         "clusters": _scalar(con, "SELECT count(DISTINCT cluster_id) FROM harbour_result"),
         "links_to_known": _scalar(con, "SELECT count(*) FROM harbour_result WHERE person_id IS NOT NULL"),
