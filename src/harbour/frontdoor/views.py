@@ -46,7 +46,13 @@ from harbour.frontdoor.forms import (
     new_form_token,
     querydict_to_data,
 )
-from harbour.frontdoor.inputs import ContextInput, PublicConcernInput, ReferralInput, SubjectInput
+from harbour.frontdoor.inputs import (
+    ContextInput,
+    PublicConcernInput,
+    QueueRow,
+    ReferralInput,
+    SubjectInput,
+)
 from harbour.frontdoor.models import Referral
 from harbour.people import views_matching
 from harbour.ui.forms import error_summary_items
@@ -429,10 +435,18 @@ def _int_or_none(value: str | None) -> int | None:
 def queue(request: HttpRequest) -> HttpResponse:
     """The front-door queue: most urgent first, then longest waiting; breaches marked overdue."""
     _require(request, TRIAGE)
-    rows = selectors.referral_queue_for(actor=request.user)
-    page = Paginator(rows, settings.HARBOUR_PAGE_SIZE).get_page(request.GET.get("page"))
-    overdue = sum(1 for row in rows if row.overdue)
-    return render(request, "frontdoor/queue.html", {"page": page, "overdue": overdue, "total": len(rows)})
+    now = timezone.now()
+    # Counted in SQL; only the rows of the page asked for are read and built.
+    pages = selectors.ReferralQueuePages(actor=request.user, now=now)
+    paginator: Paginator[QueueRow] = Paginator(pages, settings.HARBOUR_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "page_links": list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
+        "overdue": selectors.referral_queue_overdue_count(actor=request.user, now=now),
+        "total": paginator.count,
+    }
+    return render(request, "frontdoor/queue.html", context)
 
 
 @dataclass
