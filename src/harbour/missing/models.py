@@ -92,15 +92,27 @@ class MissingTrigger(ReferenceData):
 
 
 class MissingEpisode(BaseModel):
-    """One time a young person was missing or away without authorisation."""
+    """One time a young person was missing or away without authorisation.
+
+    Indexes: only those a query uses (the young person's episodes by start, the period's episodes by
+    start, an import's episodes, the import key). The foreign keys to reference data (kind, setting,
+    risk grade, found town, found by, return method), to the placement agency and to who recorded it
+    have no index of their own (``db_index=False``): nothing looks episodes up by them, and every index
+    costs each episode written (a police log import writes a million). Reference rows and agencies are
+    deactivated, not deleted, and users are not deleted, so the one thing those indexes would speed up,
+    PostgreSQL's check that no episode still points at a row being deleted, is rare enough to scan for.
+    ``person`` needs none either: ``missing_episode_person`` (person, started_at) serves it.
+    """
 
     class Source(models.TextChoices):
         STAFF = "staff", "Recorded by staff"
         IMPORT = "import", "Police missing-persons log"
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="missing_episodes")
-    kind = models.ForeignKey(EpisodeKind, on_delete=models.PROTECT, related_name="+")
-    setting = models.ForeignKey(MissingSetting, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="missing_episodes", db_index=False
+    )
+    kind = models.ForeignKey(EpisodeKind, on_delete=models.PROTECT, related_name="+", db_index=False)
+    setting = models.ForeignKey(MissingSetting, on_delete=models.PROTECT, related_name="+", db_index=False)
     placement_name = models.CharField(max_length=200, blank=True)
     placement_agency = models.ForeignKey(
         "accounts.Agency",
@@ -108,6 +120,7 @@ class MissingEpisode(BaseModel):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         help_text="The placement provider, when it is an agency known to Harbour.",
     )
     out_of_area = models.BooleanField(default=False, help_text="Placed here by another local authority.")
@@ -115,23 +128,32 @@ class MissingEpisode(BaseModel):
     placing_authority_email = models.EmailField(blank=True)
     reported_by = models.CharField(max_length=200, blank=True)
     reported_at = models.DateTimeField(null=True, blank=True)
-    police_reference = models.CharField(max_length=60, blank=True, db_index=True)
+    police_reference = models.CharField(max_length=60, blank=True)
     risk_grade = models.ForeignKey(
-        PoliceRiskGrade, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        PoliceRiskGrade, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     started_at = models.DateTimeField(db_index=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     found_place = models.CharField(max_length=200, blank=True)
-    found_town = models.ForeignKey("core.Town", on_delete=models.PROTECT, null=True, blank=True)
+    found_town = models.ForeignKey(
+        "core.Town", on_delete=models.PROTECT, null=True, blank=True, db_index=False
+    )
     found_postcode = models.CharField(max_length=10, blank=True)
-    found_by = models.ForeignKey(FoundBy, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    found_by = models.ForeignKey(
+        FoundBy, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     return_method = models.ForeignKey(
-        ReturnMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ReturnMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     associated_people = models.TextField(blank=True)
     associated_places = models.TextField(blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.STAFF)
     import_key = models.CharField(max_length=64, blank=True)
@@ -205,8 +227,9 @@ class ReturnInterview(BaseModel):
     offered_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     declined_at = models.DateTimeField(null=True, blank=True)
+    # No index of its own, like the episode's reference data (see MissingEpisode).
     decline_reason = models.ForeignKey(
-        DeclineReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        DeclineReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     carers_said = models.TextField(blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -220,7 +243,12 @@ class ReturnInterview(BaseModel):
     police_information = models.TextField(blank=True)
     indicator_codes = models.JSONField(default=list, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     breach_reported_at = models.DateTimeField(null=True, blank=True)
 
@@ -340,7 +368,7 @@ class UnmatchedLogRow(BaseModel):
 
     log_import = models.ForeignKey(PoliceLogImport, on_delete=models.CASCADE, related_name="unmatched_rows")
     line_number = models.PositiveIntegerField()
-    import_key = models.CharField(max_length=64, unique=True)
+    import_key = models.CharField(max_length=64)
     data = models.JSONField(default=dict)
     best_score = models.FloatField(null=True, blank=True)
     best_person = models.ForeignKey(
@@ -349,6 +377,9 @@ class UnmatchedLogRow(BaseModel):
 
     class Meta:
         ordering = ["log_import", "line_number"]
+        # A constraint rather than ``unique=True``: on PostgreSQL that would add a second index for
+        # LIKE on the key, which nothing runs.
+        constraints = [models.UniqueConstraint(fields=["import_key"], name="missing_unmatched_import_once")]
 
     def __str__(self) -> str:
         return f"Line {self.line_number} of {self.log_import_id}"
