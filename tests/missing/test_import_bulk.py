@@ -5,11 +5,12 @@ and the COPY path (PostgreSQL) giving the same rows as the bulk_create fallback.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from harbour.audit.models import AuditEvent
 from harbour.missing import import_load, imports
@@ -61,19 +62,36 @@ def _import(world: Any, rows: list[dict[str, str]], **options: Any) -> imports.I
     )
 
 
+def _uk(moment: datetime) -> str:
+    """A moment as the police log writes it: UK local time, DD/MM/YYYY HH:MM."""
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
+
+
 def _repeat_episodes() -> list[dict[str, str]]:
-    """Jade's episodes over a year, spelled as the police keyed them, with a stranger among them."""
+    """Jade's episodes over a year, spelled as the police keyed them, with a stranger among them: eight
+    returns months ago, three in the last week (each gets a return home interview), one still open."""
     spellings = [("Jade", "Bishop"), ("JADE", "BISHOP"), ("jade", "bishop "), ("Jade", "Bishop")]
+    now = timezone.now()
     rows = []
     for n in range(12):
         first, last = spellings[n % len(spellings)]
+        if n < 8:
+            started, ended = (
+                f"{1 + n:02d}/0{1 + n % 9}/2026 2{n % 4}:00",
+                f"{2 + n:02d}/0{1 + n % 9}/2026 08:00",
+            )
+        elif n < 11:
+            back = now - timedelta(days=2 * (11 - n), hours=1)
+            started, ended = _uk(back - timedelta(hours=9)), _uk(back)
+        else:
+            started, ended = _uk(now - timedelta(hours=3)), ""
         rows.append(
             _row(
                 police_reference=f"NC-{100 + n}",
                 first_name=first,
                 last_name=last,
-                started_at=f"{1 + n:02d}/0{1 + n % 9}/2026 2{n % 4}:00",
-                ended_at="" if n == 11 else f"{2 + n:02d}/0{1 + n % 9}/2026 08:00",
+                started_at=started,
+                ended_at=ended,
             )
         )
     rows.append(
@@ -100,7 +118,8 @@ def test_repeat_rows_of_one_young_person_are_matched_once(world, monkeypatch):
     assert report.unmatched == 1
     assert report.linked_by_matcher == 1
     assert MissingEpisode.objects.filter(person=world.inside).count() == 12
-    assert ReturnInterview.objects.filter(person=world.inside).count() == 11  # the last is still open
+    # Interviews for the three returns of the last week only; the last episode is still open.
+    assert ReturnInterview.objects.filter(person=world.inside).count() == 3
 
 
 def test_an_nhs_number_held_by_one_young_person_links_without_the_matcher(world, monkeypatch):
@@ -140,11 +159,11 @@ def test_nothing_is_half_loaded_when_writing_fails_part_way(world, monkeypatch):
     calls = {"n": 0}
     real_write = type(writer).write
 
-    def failing(self: Any, model: Any, rows: Any) -> None:
+    def failing(self: Any, model: Any, columns: Any, rows: Any, fixed: Any = None) -> None:
         calls["n"] += 1
         if calls["n"] > 3:  # the second chunk's episodes: the first chunk is written by now
             raise RuntimeError("the disk is full")
-        real_write(self, model, rows)
+        real_write(self, model, columns, rows, fixed)
 
     monkeypatch.setattr(type(writer), "write", failing)
     with pytest.raises(RuntimeError, match="disk is full"):
@@ -192,7 +211,7 @@ def test_one_audit_event_for_the_import_and_the_import_on_each_episode(world):
         "loaded": 12,
         "unmatched": 1,
         "already_loaded": 0,
-        "interviews": 11,
+        "interviews": 3,
         "sha256": "a" * 64,
     }
     assert set(MissingEpisode.objects.values_list("log_import", flat=True)) == {report.log_import.pk}
@@ -254,7 +273,7 @@ def test_copy_and_bulk_create_write_the_same_rows(world):
             created.already_loaded,
             created.interviews,
         )
-        == (13, 1, 1, 11)
+        == (13, 1, 1, 3)
     )
 
 
@@ -273,3 +292,82 @@ def test_ordered_ids_are_unique_and_increase():
     assert len(set(ids)) == len(ids)
     assert ids == sorted(ids)
     assert {value.version for value in ids} == {7}
+
+
+def test_only_a_recent_return_gets_a_return_home_interview(world):
+    """A return within seven days of the import gets an interview due 72 hours after it, for the
+    interview service's team; an older return is history: its episode is loaded, with no interview."""
+    now = timezone.now()
+    recent = now - timedelta(days=6, hours=23)
+    old = now - timedelta(days=7, hours=1)
+    rows = [
+        _row(police_reference="NC-1", started_at=_uk(recent - timedelta(hours=5)), ended_at=_uk(recent)),
+        _row(police_reference="NC-2", started_at=_uk(old - timedelta(hours=5)), ended_at=_uk(old)),
+    ]
+    report = _import(world, rows)
+    assert (report.loaded, report.interviews) == (2, 1)
+    interview = ReturnInterview.objects.get()
+    assert interview.episode.police_reference == "NC-1"
+    assert interview.due_at == interview.returned_at + timedelta(hours=72)
+    assert interview.status == ReturnInterview.Status.TO_OFFER
+    assert interview.team == world.breckland_team  # the one youth-services team, as for staff returns
+    assert interview.breach_reported_at is None  # overdue and recent: the tick reports it
+    assert MissingEpisode.objects.get(police_reference="NC-2").ended_at is not None
+
+
+def test_a_reviewed_recent_row_gets_its_interview_when_linked(world):
+    back = timezone.now() - timedelta(days=1)
+    row = _row(
+        police_reference="NC-7",
+        last_name="Bishopp",
+        date_of_birth="",
+        started_at=_uk(back - timedelta(hours=4)),
+        ended_at=_uk(back),
+    )
+    assert _import(world, [row]).unmatched == 1
+    unmatched = UnmatchedLogRow.objects.get()
+    episode = imports.unmatched_row_link(
+        actor=world.users["front-door-officer"], row_id=unmatched.pk, person_id=world.inside.pk
+    )
+    interview = ReturnInterview.objects.get(episode=episode)
+    assert interview.team == world.breckland_team
+    assert interview.due_at == episode.ended_at + timedelta(hours=72)
+
+
+def _between_validating_and_loading(monkeypatch: Any, then: Any) -> None:
+    """Run ``then`` once, after the import has validated (and looked up its keys) but before it loads."""
+    real = imports.match_identities
+    done: list[bool] = []
+
+    def matching_then(*args: Any, **kwargs: Any) -> Any:
+        found = real(*args, **kwargs)
+        if not done:
+            done.append(True)
+            then()
+        return found
+
+    monkeypatch.setattr(imports, "match_identities", matching_then)
+
+
+def test_an_import_that_loads_while_another_validates_is_not_loaded_twice(world, monkeypatch):
+    """The keys found new while validating are trusted only if no import has loaded since: here one
+    did (the same file), so the first looks every row up again and loads none of them twice."""
+    rows = _repeat_episodes()
+    others: list[imports.ImportReport] = []
+    _between_validating_and_loading(monkeypatch, lambda: others.append(_import(world, rows)))
+    report = _import(world, rows)
+    assert others[0].loaded == 12
+    assert (report.loaded, report.unmatched, report.already_loaded) == (0, 0, 13)
+    assert MissingEpisode.objects.count() == 12
+    assert UnmatchedLogRow.objects.count() == 1
+
+
+def test_a_row_whose_key_went_after_validating_is_loaded(world, monkeypatch):
+    """A key held when the file was validated but gone before the load (a row kept for review, deleted)
+    is not counted as already loaded: the row is matched and kept again, so no row is lost."""
+    rows = _repeat_episodes()
+    _import(world, rows)
+    _between_validating_and_loading(monkeypatch, lambda: UnmatchedLogRow.objects.all().delete())
+    report = _import(world, rows)
+    assert (report.loaded, report.unmatched, report.already_loaded) == (0, 1, 12)
+    assert UnmatchedLogRow.objects.count() == 1

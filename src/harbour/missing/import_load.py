@@ -1,7 +1,8 @@
 """Writing the rows of a police log import: PostgreSQL's COPY, or ``bulk_create`` elsewhere.
 
-Both writers take the same values (a dict of model attribute name to value for each row) and write
-them in the caller's transaction, so the two paths give the same rows. The import checks, under its
+Both writers take the same values (a tuple per row in the order of a list of model attribute names,
+and the values every row shares) and write them in the caller's transaction, so the two paths give the
+same rows. The import checks, under its
 lock and inside that transaction, that no row's ``import_key`` is already held, so a plain COPY into
 the tables cannot meet a conflict; if one did (a bug), the unique constraints refuse it and the whole
 import rolls back.
@@ -17,11 +18,10 @@ import os
 import random
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection, models
-from psycopg.types.json import Jsonb
 
 # Not secret: ids only need to be unique, which 62 random bits per millisecond make them.
 _random = random.Random(os.urandom(16))  # noqa: S311
@@ -50,35 +50,31 @@ class OrderedIds:
         return uuid.UUID(int=value)
 
 
-class _Columns:
-    """A model's concrete columns in table order, with the value written when a row does not give one."""
+class _Table:
+    """How rows of one model go to COPY: the columns each row gives, then the columns fixed for the whole
+    import, then every other column at its default. The column types are told to psycopg once, so it
+    picks each value's dumper once per column instead of once per value."""
 
-    def __init__(self, model: type[models.Model]) -> None:
-        self.table = model._meta.db_table
-        self.names: list[str] = []
-        self.attnames: list[str] = []
-        self.defaults: list[Any] = []
-        self.json: list[int] = []  # the positions of JSON columns
-        for index, field in enumerate(model._meta.concrete_fields):
-            assert field.column is not None  # concrete fields have a column
-            self.names.append(field.column)
-            self.attnames.append(field.attname)
-            default = field.get_default() if field.has_default() or not field.null else None
-            self.defaults.append(default)
-            if isinstance(field, models.JSONField):
-                self.json.append(index)
-
-    def sql(self) -> str:
+    def __init__(self, model: type[models.Model], columns: Sequence[str], fixed: dict[str, Any]) -> None:
+        fields = {field.attname: field for field in model._meta.concrete_fields}
+        rest = [name for name in fields if name not in columns and name not in fixed]
+        order = [*columns, *fixed, *rest]
+        self.tail = tuple(fixed.values()) + tuple(_default(fields[name]) for name in rest)
         quote = connection.ops.quote_name
-        return f"COPY {quote(self.table)} ({', '.join(quote(name) for name in self.names)}) FROM STDIN"
+        names = ", ".join(quote(str(fields[name].column)) for name in order)
+        self.sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN (FORMAT BINARY)"
+        self.types = [_copy_type(fields[name]) for name in order]
 
-    def row(self, values: dict[str, Any]) -> list[Any]:
-        pairs = zip(self.attnames, self.defaults, strict=True)
-        out = [values.get(attname, default) for attname, default in pairs]
-        for index in self.json:
-            if out[index] is not None:
-                out[index] = Jsonb(out[index])
-        return out
+
+def _default(field: models.Field[Any, Any]) -> Any:
+    return field.get_default() if field.has_default() or not field.null else None
+
+
+def _copy_type(field: models.Field[Any, Any]) -> str:
+    """The PostgreSQL type psycopg dumps a column's values as (``varchar(60)`` is ``varchar``)."""
+    db_type = field.db_type(connection)
+    assert db_type is not None  # concrete fields have a column type
+    return db_type.split("(", 1)[0]
 
 
 class CopyWriter:
@@ -87,21 +83,31 @@ class CopyWriter:
     name = "copy"
 
     def __init__(self) -> None:
-        self._columns: dict[type[models.Model], _Columns] = {}
+        self._tables: dict[tuple[type[models.Model], tuple[str, ...]], _Table] = {}
 
-    def write(self, model: type[models.Model], rows: Iterable[dict[str, Any]]) -> None:
-        rows = list(rows)
+    def write(
+        self,
+        model: type[models.Model],
+        columns: Sequence[str],
+        rows: list[tuple[Any, ...]],
+        fixed: dict[str, Any] | None = None,
+    ) -> None:
+        """Write ``rows`` (tuples of values in ``columns`` order, model attribute names); ``fixed`` holds
+        the values every row shares (the same in every call for one model and columns)."""
         if not rows:
             return
-        columns = self._columns.get(model)
-        if columns is None:
-            columns = self._columns[model] = _Columns(model)
+        fixed = fixed or {}
+        table = self._tables.get((model, tuple(columns)))
+        if table is None:
+            table = self._tables[(model, tuple(columns))] = _Table(model, columns, fixed)
         connection.ensure_connection()
         raw = connection.connection
         assert raw is not None
-        with raw.cursor() as cursor, cursor.copy(columns.sql()) as copy:
-            for values in rows:
-                copy.write_row(columns.row(values))
+        tail = table.tail
+        with raw.cursor() as cursor, cursor.copy(table.sql) as copy:
+            copy.set_types(table.types)
+            for row in rows:
+                copy.write_row(row + tail)
 
 
 class BulkCreateWriter:
@@ -109,8 +115,16 @@ class BulkCreateWriter:
 
     name = "bulk_create"
 
-    def write(self, model: type[models.Model], rows: Iterable[dict[str, Any]]) -> None:
-        objects = [model(**values) for values in rows]
+    def write(
+        self,
+        model: type[models.Model],
+        columns: Sequence[str],
+        rows: list[tuple[Any, ...]],
+        fixed: dict[str, Any] | None = None,
+    ) -> None:
+        """The same rows as ``CopyWriter.write``, as model instances."""
+        fixed = fixed or {}
+        objects = [model(**fixed, **dict(zip(columns, row, strict=True))) for row in rows]
         if objects:
             model._default_manager.bulk_create(objects, batch_size=500)
 

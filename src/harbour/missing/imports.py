@@ -25,9 +25,9 @@ once (``police_log.imported``, with the counts and the file's SHA-256) rather th
 docs/decisions/0008-one-audit-event-per-bulk-import.md.
 
 Times without an offset are read as UK local time (an hour that happens twice when the clocks go back
-is read as the first, BST). Episodes that have ended get a return home interview due 72 hours after the
-return; an interview already past its due time when imported more than a week after the return is marked
-as reported, so a historical import does not notify anyone about old breaches (they still count as late).
+is read as the first, BST). An episode that ended within ``INTERVIEW_WITHIN_DAYS`` (7) of the import
+gets a return home interview due 72 hours after the return, for the interview service's team (as a
+return recorded by staff does); an older one is history and gets none (see ``interview_due``).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from harbour.audit import services as audit
-from harbour.missing import import_load, policies
+from harbour.missing import import_load, policies, services
 from harbour.missing.clock import due_at_for
 from harbour.missing.models import (
     EpisodeKind,
@@ -92,7 +92,27 @@ DATETIME_FORMATS = (
     "%Y-%m-%dT%H:%M",
     "%Y-%m-%d %H:%M:%S",
 )
-RECENT_BREACH_DAYS = 7
+# An imported episode gets a return home interview only when it ended this recently before the import
+# (the row is linked): an interview is offered after a return, and a return long past is history, not an
+# interview due now. A log of past years would otherwise put one overdue interview per old episode in
+# the interview service's queue and count each as not offered in the partnership's figures.
+INTERVIEW_WITHIN_DAYS = 7
+# The columns the loader gives per row (model attribute names), in the order of its tuples.
+EPISODE_COLUMNS = (
+    "id",
+    "person_id",
+    "kind_id",
+    "setting_id",
+    "reported_at",
+    "police_reference",
+    "risk_grade_id",
+    "started_at",
+    "ended_at",
+    "found_place",
+    "import_key",
+)
+INTERVIEW_COLUMNS = ("id", "episode_id", "person_id", "returned_at", "due_at")
+UNMATCHED_COLUMNS = ("id", "line_number", "import_key", "data", "best_score", "best_person_id")
 # One import loads at a time (PostgreSQL advisory lock; SQLite has one writer anyway).
 _IMPORT_LOCK_KEY = 7_407_104
 # How many distinct identities between two progress lines while matching.
@@ -143,7 +163,7 @@ class ImportReport:
     log_import: PoliceLogImport | None = None
     # Seconds spent in each stage: read (the CSV, both passes), validate (both passes), match (the
     # already-loaded check before matching, and the matching), load (the loading pass's key checks,
-    # writes, audit event and commit).
+    # writes, audit event and commit); commit (the commit alone, part of load).
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -162,6 +182,12 @@ def import_key(row: ParsedRow) -> str:
         ]
     )
     return hashlib.sha256(identity.encode()).hexdigest()
+
+
+def interview_due(ended_at: datetime, *, now: datetime) -> bool:
+    """Whether an imported episode that ended at ``ended_at`` gets a return home interview: only a
+    return within ``INTERVIEW_WITHIN_DAYS`` of ``now`` (the import, or the review that links the row)."""
+    return now - ended_at <= timedelta(days=INTERVIEW_WITHIN_DAYS)
 
 
 def identity_of(row: ParsedRow) -> tuple[Any, ...]:
@@ -411,6 +437,16 @@ def match_identities(
     return matches
 
 
+def _key_state() -> tuple[frozenset[Any], int]:
+    """What says whether the import keys held have changed: the imports loaded, and how many keys the
+    episodes and rows for review hold. A key is only added by an import's load (under the import lock,
+    with its ``PoliceLogImport`` row in the same transaction); linking a row kept for review moves its
+    key to the new episode (the count stays); any key removed lowers the count."""
+    imports = frozenset(PoliceLogImport.objects.values_list("pk", flat=True))
+    keys = MissingEpisode.objects.exclude(import_key="").count() + UnmatchedLogRow.objects.count()
+    return imports, keys
+
+
 def _existing_keys(keys: list[str]) -> set[str]:
     """The keys already loaded, as episodes or as rows kept for review."""
     found: set[str] = set()
@@ -523,13 +559,17 @@ class _Run:
         self.clock = _Clock(self.report.timings)
         self.codes = _Codes()
         self.now = timezone.now()
+        # The keys found new while validating, and what the database held then (see _key_state).
+        self.new_keys: set[str] = set()
+        self.key_state: tuple[frozenset[Any], int] | None = None
 
     def validate(self, progress_every: int) -> dict[tuple[Any, ...], ParsedRow]:
         """Check every row. While the file is good so far, each chunk's rows not already loaded are
         gathered by identity (a read: nothing is written), so that each is matched once."""
         report, clock = self.report, self.clock
         to_match: dict[tuple[Any, ...], ParsedRow] = {}
-        seen: set[str] = set()
+        self.key_state = _key_state()
+        seen = self.new_keys
         chunk: list[ParsedRow] = []
 
         def gather(chunk: list[ParsedRow]) -> None:
@@ -578,10 +618,16 @@ class _Run:
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK_KEY])
+            # No import has loaded since this one validated (and no key has gone): the keys found new
+            # then are new now, so the file need not be looked up again (asked before this import's
+            # own row exists).
+            unchanged = _key_state() == self.key_state
             loader = _Loader(
                 actor=actor, report=report, filename=filename, sha256=sha256, now=self.now, writer=writer
             )
             loader.matches = matches
+            if unchanged:
+                loader.new_keys = self.new_keys
             clock.add("load", started)
             read = 0
             chunk: list[ParsedRow] = []
@@ -602,6 +648,9 @@ class _Run:
                 raise ValueError("The file changed during the import; nothing was loaded. Run it again.")
             started = time.perf_counter()
             loader.finish()
+            committing = time.perf_counter()
+        # Part of the load, shown apart: PostgreSQL checks the deferred foreign keys of every row here.
+        report.timings["commit"] = time.perf_counter() - committing
         clock.add("load", started)
         self.say(f"loaded {report.rows:,} rows in one transaction {loader.counts()}")
 
@@ -626,11 +675,27 @@ class _Loader:
         self.settings = {s.code: s.pk for s in MissingSetting.objects.all()}
         self.grades = {g.code: g.pk for g in PoliceRiskGrade.objects.all()}
         self.seen: set[str] = set()
+        self.new_keys: set[str] | None = None
         self.ids = import_load.OrderedIds()
         self.log_import = PoliceLogImport.objects.create(
             filename=filename[:255], sha256=sha256, imported_by=actor, started_at=now, rows=report.rows
         )
         report.log_import = self.log_import
+        stamped = {"created_at": now, "updated_at": now}
+        self.episode_fixed = {
+            **stamped,
+            "reported_by": "Police",
+            "recorded_by_id": actor.pk,
+            "source": MissingEpisode.Source.IMPORT.value,
+            "log_import_id": self.log_import.pk,
+        }
+        team = services.default_interview_team()
+        self.interview_fixed = {
+            **stamped,
+            "status": ReturnInterview.Status.TO_OFFER.value,
+            "team_id": team.pk if team else None,
+        }
+        self.unmatched_fixed = {**stamped, "log_import_id": self.log_import.pk}
 
     def counts(self) -> str:
         report = self.report
@@ -640,96 +705,70 @@ class _Loader:
         )
 
     def match(self, row: ParsedRow, clock: _Clock) -> _Match:
+        """Match a row whose identity was not gathered while validating (a row already loaded then,
+        whose episode has gone since)."""
         ask = identity_of(row)
-        found = self.matches.get(ask)
-        if found is None:  # held when the file was validated, gone since: ask now
-            started = time.perf_counter()
-            found = self.matches[ask] = match_identities({ask: row})[ask]
-            clock.add("match", started)
+        started = time.perf_counter()
+        found = self.matches[ask] = match_identities({ask: row})[ask]
+        clock.add("match", started)
         return found
 
     def load(self, batch: list[ParsedRow], clock: _Clock) -> None:
         if not batch:
             return
         started = time.perf_counter()
-        report = self.report
+        report, seen, ids, now = self.report, self.seen, self.ids, self.now
         # Rows loaded by an earlier run are in the database; repeats within this file are not.
-        existing = _existing_keys([row.key for row in batch])
-        episodes: list[dict[str, Any]] = []
-        interviews: list[dict[str, Any]] = []
-        unmatched: list[dict[str, Any]] = []
+        new_keys = self.new_keys
+        existing = _existing_keys([row.key for row in batch]) if new_keys is None else set()
+        episodes: list[tuple[Any, ...]] = []
+        interviews: list[tuple[Any, ...]] = []
+        unmatched: list[tuple[Any, ...]] = []
         for row in batch:
-            if row.key in existing or row.key in self.seen:
+            if new_keys is not None:
+                if row.key not in new_keys:  # loaded before, or earlier in this file
+                    report.already_loaded += 1
+                    continue
+                new_keys.remove(row.key)
+            elif row.key in existing or row.key in seen:
                 report.already_loaded += 1
                 continue
-            self.seen.add(row.key)
-            started = clock.add("load", started)
-            match = self.match(row, clock)
-            started = time.perf_counter()
+            else:
+                seen.add(row.key)
+            match = self.matches.get(identity_of(row))
+            if match is None:
+                started = clock.add("load", started)
+                match = self.match(row, clock)
+                started = time.perf_counter()
             if match.person_id is None:
-                unmatched.append(self._unmatched(row, match))
+                unmatched.append((ids(), row.line, row.key, row.raw, match.score, match.candidate_id))
                 continue
-            episode = self._episode(row, match.person_id)
-            episodes.append(episode)
-            if row.ended_at is not None:
-                interviews.append(self._interview(row, episode))
-        self.writer.write(MissingEpisode, episodes)
-        self.writer.write(ReturnInterview, interviews)
-        self.writer.write(UnmatchedLogRow, unmatched)
+            episode_id = ids()
+            episodes.append(
+                (
+                    episode_id,
+                    match.person_id,
+                    self.kinds[row.kind],
+                    self.settings[row.setting],
+                    row.reported_at,
+                    row.police_reference,
+                    self.grades[row.risk_grade] if row.risk_grade else None,
+                    row.started_at,
+                    row.ended_at,
+                    row.found_place,
+                    row.key,
+                )
+            )
+            if row.ended_at is not None and interview_due(row.ended_at, now=now):
+                returned = row.ended_at
+                interviews.append((ids(), episode_id, match.person_id, returned, due_at_for(returned)))
+        self.writer.write(MissingEpisode, EPISODE_COLUMNS, episodes, self.episode_fixed)
+        self.writer.write(ReturnInterview, INTERVIEW_COLUMNS, interviews, self.interview_fixed)
+        self.writer.write(UnmatchedLogRow, UNMATCHED_COLUMNS, unmatched, self.unmatched_fixed)
         report.loaded += len(episodes)
         report.interviews += len(interviews)
         report.unmatched += len(unmatched)
         clock.add("load", started)
-
-    def _episode(self, row: ParsedRow, person_id: Any) -> dict[str, Any]:
-        return {
-            "id": self.ids(),
-            "created_at": self.now,
-            "updated_at": self.now,
-            "person_id": person_id,
-            "kind_id": self.kinds[row.kind],
-            "setting_id": self.settings[row.setting],
-            "reported_by": "Police",
-            "reported_at": row.reported_at,
-            "police_reference": row.police_reference,
-            "risk_grade_id": self.grades.get(row.risk_grade) if row.risk_grade else None,
-            "started_at": row.started_at,
-            "ended_at": row.ended_at,
-            "found_place": row.found_place,
-            "recorded_by_id": self.actor.pk,
-            "source": MissingEpisode.Source.IMPORT.value,
-            "import_key": row.key,
-            "log_import_id": self.log_import.pk,
-        }
-
-    def _interview(self, row: ParsedRow, episode: dict[str, Any]) -> dict[str, Any]:
-        assert row.ended_at is not None
-        due = due_at_for(row.ended_at)
-        old = due <= self.now and self.now - row.ended_at > timedelta(days=RECENT_BREACH_DAYS)
-        return {
-            "id": self.ids(),
-            "created_at": self.now,
-            "updated_at": self.now,
-            "episode_id": episode["id"],
-            "person_id": episode["person_id"],
-            "returned_at": row.ended_at,
-            "due_at": due,
-            "status": ReturnInterview.Status.TO_OFFER.value,
-            "breach_reported_at": self.now if old else None,
-        }
-
-    def _unmatched(self, row: ParsedRow, match: _Match) -> dict[str, Any]:
-        return {
-            "id": self.ids(),
-            "created_at": self.now,
-            "updated_at": self.now,
-            "log_import_id": self.log_import.pk,
-            "line_number": row.line,
-            "import_key": row.key,
-            "data": row.raw,
-            "best_score": match.score,
-            "best_person_id": match.candidate_id,
-        }
 
     def finish(self) -> None:
         report = self.report
@@ -820,12 +859,13 @@ def unmatched_row_link(*, actor: Any, row_id: Any, person_id: Any) -> MissingEpi
             import_key=row.import_key,
             log_import_id=row.log_import_id,
         )
-        if parsed.ended_at is not None:
+        if parsed.ended_at is not None and interview_due(parsed.ended_at, now=timezone.now()):
             ReturnInterview.objects.create(
                 episode=episode,
                 person=person,
                 returned_at=parsed.ended_at,
                 due_at=due_at_for(parsed.ended_at),
+                team=services.default_interview_team(),
             )
         line, log_import_id = row.line_number, row.log_import_id
         row.delete()

@@ -196,7 +196,7 @@ def episode_regrade(
     return episode
 
 
-def _default_interview_team() -> Team | None:
+def default_interview_team() -> Team | None:
     """The independent return interview service: the only youth-services team, if there is exactly one."""
     teams = list(Team.objects.filter(agency__agency_type__code="youth-services")[:2])
     return teams[0] if len(teams) == 1 else None
@@ -226,7 +226,7 @@ def episode_record_return(
     method = _active(ReturnMethod, data.return_method) if data.return_method else None
     if data.return_method and method is None:
         errors["return_method"] = _codes_message(ReturnMethod)
-    team = _default_interview_team()
+    team = default_interview_team()
     if data.interview_team_id is not None:
         team = Team.objects.filter(pk=data.interview_team_id).first()
         if team is None:
