@@ -290,3 +290,27 @@ def test_no_decline_once_the_assessment_is_closed(world):
     )
     assert refused.status_code == 403
     assert not OfferDecline.objects.exists()
+
+
+def test_agree_and_sections_say_why_nothing_happened_when_agreed_meanwhile(world):
+    assessment = helpers.open_for(world)
+    helpers.record_words(world, assessment)
+    agreed = helpers.agree(world, assessment, "norfolk-no-risk")
+    client = world.client_for("practitioner")
+    again = client.post(
+        reverse("assessments:agree", args=[assessment.pk]),
+        {
+            "version": agreed.version,
+            "agreed_level": agreed.agreed_level.code,
+            "rationale": "Seen again today.",
+        },
+    )
+    assert again.status_code == 422
+    assert "can no longer change" in again.text
+    sections = client.post(
+        reverse("assessments:sections", args=[assessment.pk]),
+        {"version": agreed.version, "young_person_words": "I want to stay at school."},
+    )
+    assert sections.status_code == 422
+    assert "can no longer change" in sections.text
+    assert Assessment.objects.get(pk=assessment.pk).young_person_words != "I want to stay at school."

@@ -261,6 +261,13 @@ def contributor_request(request: HttpRequest, assessment_id: UUID) -> HttpRespon
     return _rerender(request, assessment.pk, 422, request_form=form)
 
 
+def _say_if_no_longer_open(request: HttpRequest, error: ValidationError) -> None:
+    """Agreed or closed since the page was drawn: the page no longer has the lead's forms (nor their
+    error summary), so say why nothing happened above the assessment as it is now."""
+    if "status" in getattr(error, "error_dict", {}):
+        messages.error(request, " ".join(error.message_dict["status"]))
+
+
 @never_cache
 @login_required
 @require_POST
@@ -284,6 +291,7 @@ def sections_save(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
                 request, assessment.pk, 409, conflict=conflict, sections_form=_kept(form, conflict)
             )
         except ValidationError as error:
+            _say_if_no_longer_open(request, error)
             _add_errors(form, error)
         else:
             messages.success(request, "Sections saved.")
@@ -315,6 +323,7 @@ def agree(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
             kept = AgreeForm(_kept_data(form, conflict), tool_id=assessment.tool_version.tool_id)
             return _rerender(request, assessment.pk, 409, conflict=conflict, agree_form=kept)
         except ValidationError as error:
+            _say_if_no_longer_open(request, error)
             _add_errors(form, error)
         else:
             messages.success(request, "Level agreed. The next review date is set.")
@@ -340,10 +349,7 @@ def close(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
         except ConflictError as conflict:
             return _rerender(request, assessment.pk, 409, conflict=conflict, close_form=_kept(form, conflict))
         except ValidationError as error:
-            if "status" in getattr(error, "error_dict", {}):
-                # Agreed or closed since the page was drawn: the page no longer has the form, so say
-                # why nothing happened above the assessment as it is now.
-                messages.error(request, " ".join(error.message_dict["status"]))
+            _say_if_no_longer_open(request, error)
             _add_errors(form, error)
         else:
             messages.success(request, "Assessment closed without agreeing a level.")
