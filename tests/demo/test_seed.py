@@ -228,3 +228,24 @@ def test_rows_are_built_from_field_attributes_with_defaults() -> None:
     assert person.version == 1
     with pytest.raises(TypeError, match="no field attribute gender"):
         build(Person, gender=None)
+
+
+def test_a_large_service_is_several_teams_of_ten_each_with_a_manager(reference: None) -> None:
+    from harbour.accounts.models import Membership, Team
+    from harbour.demo.users import TEAM_SIZE
+
+    sink = plan(SeedOptions(scale=3, seed=5, as_of=AS_OF))  # Norwich needs over 40 social workers
+    roles = {role.pk: role.code for role in Role.objects.all()}
+    members: dict[object, Counter[str]] = defaultdict(Counter)
+    for membership in sink.rows[Membership]:
+        members[membership.team_id][roles[membership.role_id]] += 1
+    teams = {team.pk: team for team in sink.rows[Team]}
+    norwich = [pk for pk, team in teams.items() if team.name.startswith("Norwich adolescent team")]
+    assert len(norwich) >= 4
+    for pk in norwich:
+        assert members[pk]["practitioner"] <= TEAM_SIZE + 1  # ten, and the demo practitioner in the first
+        assert members[pk]["team-manager"] == 1  # the demo manager leads the first, a colleague each other
+    workers_team = {m.user_id: m.team_id for m in sink.rows[Membership]}
+    for allocation in sink.rows[Allocation]:
+        if allocation.worker_id is not None and allocation.team_id is not None:
+            assert workers_team[allocation.worker_id] == allocation.team_id  # allocated in their own team
