@@ -160,25 +160,31 @@ def test_two_files_are_linked_to_each_other_only_and_bad_rows_name_their_file(tm
     assert f"{b}: line {bad_second[1]} (B3): Has 2 fields; the header has 7." in err
 
 
-@pytest.mark.django_db
-def test_one_to_one_gives_a_row_at_most_one_partner(tmp_path, reference):
+def _one_to_one(tmp_path: Path, option: str) -> tuple[str, dict[tuple[str, str], dict[str, str]], str, str]:
+    """Link the two files with --one-to-one or --same-people; no cluster may hold two rows of one file.
+    Returns the printed summary, the output by (file, record_id), and the two file names."""
     first, second, _, _ = _files(tmp_path)
     output = tmp_path / "linked.csv"
-
-    out, _ = _link(str(first), "--link-to", str(second), "--output", str(output), "--one-to-one")
-
+    out, _ = _link(str(first), "--link-to", str(second), "--output", str(output), option)
     linked = _output(output)
-    a, b = str(first), str(second)
     for files in _cluster_files(linked):
         assert len(files) == len(set(files)) <= 2, files  # at most one row of each file
-    assert f"one-to-one at {model.ONE_TO_ONE_THRESHOLD}" in out
-    # Ruby's one record in the second file goes to one of her two in the first.
-    partners = [
-        record for record in ("P1", "P2") if linked[a, record]["cluster_id"] == linked[b, "P1b"]["cluster_id"]
-    ]
-    assert len(partners) == 1
+    # Twins both in both files go each to their own record, without setting the twins rule aside.
+    a, b = str(first), str(second)
     assert linked[a, "T1"]["cluster_id"] == linked[b, "T1b"]["cluster_id"]
     assert linked[a, "T2"]["cluster_id"] == linked[b, "T2b"]["cluster_id"]
+    return out, linked, a, b
+
+
+@pytest.mark.django_db
+def test_one_to_one_gives_a_row_at_most_one_partner(tmp_path, reference):
+    out, linked, a, b = _one_to_one(tmp_path, "--one-to-one")
+
+    assert f"one-to-one at {model.ONE_TO_ONE_THRESHOLD}" in out
+    # Ruby's one record in the second file goes to one of her two in the first.
+    ruby = linked[b, "P1b"]["cluster_id"]
+    partners = [record for record in ("P1", "P2") if linked[a, record]["cluster_id"] == ruby]
+    assert len(partners) == 1
     # The twins rule holds without --same-people.
     assert linked[a, "W1"]["cluster_id"] != linked[b, "W2b"]["cluster_id"]
     assert linked[a, "R1"]["cluster_id"] != linked[b, "R1b"]["cluster_id"]
@@ -192,18 +198,8 @@ def test_one_to_one_gives_a_row_at_most_one_partner(tmp_path, reference):
 
 @pytest.mark.django_db
 def test_same_people_sets_the_twins_rule_aside_only_between_rows_left_alone(tmp_path, reference):
-    first, second, _, _ = _files(tmp_path)
-    output = tmp_path / "linked.csv"
+    out, linked, a, b = _one_to_one(tmp_path, "--same-people")
 
-    out, _ = _link(str(first), "--link-to", str(second), "--output", str(output), "--same-people")
-
-    linked = _output(output)
-    a, b = str(first), str(second)
-    for files in _cluster_files(linked):
-        assert len(files) == len(set(files)) <= 2, files
-    # Twins both in both files still go each to their own record, without setting the rule aside.
-    assert linked[a, "T1"]["cluster_id"] == linked[b, "T1b"]["cluster_id"]
-    assert linked[a, "T2"]["cluster_id"] == linked[b, "T2b"]["cluster_id"]
     assert linked[a, "T1"]["twins_rule_set_aside"] == linked[a, "T2"]["twins_rule_set_aside"] == ""
     # A wholly different given name, with nothing else to link to, is linked and marked...
     assert linked[a, "R1"]["cluster_id"] == linked[b, "R1b"]["cluster_id"]
