@@ -40,7 +40,10 @@ def name_groups() -> list[list[str]]:
 
 
 class Command(BaseCommand):
-    help = "Link an agency's CSV of young people within itself and, with --against-known, to Harbour."
+    help = (
+        "Link an agency's CSV of young people within itself and, with --against-known, to Harbour; "
+        "or, with --link-to, one file to another."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("input", type=Path, help="CSV with record_id, first_name, last_name, ...")
