@@ -15,6 +15,7 @@ from django.utils import timezone
 from harbour.access import policies
 from harbour.access.models import AccessGrant
 from harbour.accounts.models import User
+from harbour.core import request_context
 from harbour.people.models import Person, Relationship, RelationshipType
 from tests.factories import PersonFactory
 
@@ -94,15 +95,22 @@ def test_a_network_too_large_to_hold_is_asked_person_by_person(county, monkeypat
     )
 
 
-def test_answers_are_forgotten_when_access_changes(county):
+def test_answers_are_kept_for_the_request_and_forgotten_when_access_changes(county):
     officer = _fresh(county.users["police-intelligence-officer"])
-    assert county.inside.pk not in policies.visible_among(officer, [county.inside.pk])
-    AccessGrant.objects.create(
-        person=county.inside,
-        grantee=officer,
-        granted_by=county.users["team-manager"],
-        reason="Strategy meeting tomorrow.",
-        expires_at=timezone.now() + dt.timedelta(days=1),
-    )
-    policies.forget_cached_access(officer)
+    kept = request_context.start_cache()  # as the middleware does for each request
+    try:
+        assert policies.visible_among(officer, [county.inside.pk]) == set()
+        AccessGrant.objects.create(
+            person=county.inside,
+            grantee=officer,
+            granted_by=county.users["team-manager"],
+            reason="Strategy meeting tomorrow.",
+            expires_at=timezone.now() + dt.timedelta(days=1),
+        )
+        assert policies.visible_among(officer, [county.inside.pk]) == set()  # kept for this request
+        policies.forget_cached_access(officer)
+        assert policies.visible_among(officer, [county.inside.pk]) == {county.inside.pk}
+    finally:
+        request_context.end_cache(kept)
+    # Outside a request nothing is kept.
     assert policies.visible_among(officer, [county.inside.pk]) == {county.inside.pk}

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from harbour.access.models import AccessGrant, Allocation, BreakGlass, SensitivityLabel
 from harbour.accounts.models import Membership
+from harbour.core import request_context
 
 FULL: Literal["full"] = "full"
 NAME_ONLY: Literal["name_only"] = "name_only"
@@ -36,19 +37,19 @@ def is_staff_member(actor: Any) -> bool:
         return False
     cached = getattr(actor, "_harbour_is_member", None)
     if cached is None:
-        cached = actor.active_memberships().exists()
+        cached = bool(actor.current_memberships())
         actor._harbour_is_member = cached
     return bool(cached)
 
 
 def team_ids_of(actor: Any) -> list[Any]:
-    return [m.team_id for m in actor.active_memberships()]
+    return [m.team_id for m in actor.current_memberships()]
 
 
 def _managed_team_ids(actor: Any) -> list[Any]:
     if not actor.has_capability("person.view_team_network"):
         return []
-    return [m.team_id for m in actor.active_memberships() if m.role.manages_team and m.role.active]
+    return list(actor.managed_team_ids())
 
 
 def _current_allocations() -> QuerySet[Allocation]:
@@ -222,13 +223,14 @@ def visible_among(actor: Any, person_ids: Iterable[Any], *, include_temporary: b
     wanted = set(person_ids)
     if not wanted or not is_staff_member(actor):
         return set()
-    # The set of everyone the actor sees, if this request has already read it; otherwise the wanted
-    # people are checked on their own, which for a few people is cheaper than reading the set.
-    known = actor.__dict__.get("_harbour_full_ids" if include_temporary else "_harbour_network_ids")
+    # The set of everyone the actor sees, read once a request (a home page asks a dozen times); when
+    # there are too many to hold, the wanted people are checked on their own.
+    known = full_access_id_set(actor, include_temporary=include_temporary)
     if known is not None:
         return wanted & known
-    key = "_harbour_full_cache" if include_temporary else "_harbour_network_cache"
-    cache: dict[Any, bool] = actor.__dict__.setdefault(key, {})
+    cache: dict[Any, bool] = request_context.once_a_request(
+        ("access-checked", actor.pk, include_temporary), dict
+    )
     unknown = [pk for pk in wanted if pk not in cache]
     if unknown:
         people = Allocation._meta.get_field("person").related_model._default_manager
@@ -273,10 +275,12 @@ def full_access_id_set(actor: Any, *, include_temporary: bool = True) -> frozens
     as one query, PostgreSQL misjudged the sources' size (thousands instead of a caseload of twenty)
     and read every relationship in the county to find a practitioner's young people's parents.
     """
-    key = "_harbour_full_ids" if include_temporary else "_harbour_network_ids"
-    if key in actor.__dict__:
-        cached: frozenset[Any] | None = actor.__dict__[key]
-        return cached
+    return request_context.once_a_request(
+        ("access-ids", actor.pk, include_temporary), lambda: _find_full_access_ids(actor, include_temporary)
+    )
+
+
+def _find_full_access_ids(actor: Any, include_temporary: bool) -> frozenset[Any] | None:
     found: set[Any] | None = None
     if is_staff_member(actor):
         found = _read_ids(_any_of(_sources(actor, include_temporary=include_temporary)))
@@ -292,9 +296,7 @@ def full_access_id_set(actor: Any, *, include_temporary: bool = True) -> frozens
             found = None
     else:
         found = set()
-    result = None if found is None else frozenset(found)
-    actor.__dict__[key] = result
-    return result
+    return None if found is None else frozenset(found)
 
 
 def rows_about_people_seen(
@@ -304,16 +306,11 @@ def rows_about_people_seen(
     their standing network). By the ids of those people when there are not too many; otherwise each
     row's person is checked on its own, so ``queryset`` should then be short (a queue's open cases).
     """
-    ids = full_access_id_set(actor, include_temporary=include_temporary)
-    if ids is None:
-        ids = frozenset(
-            visible_among(
-                actor,
-                queryset.order_by().values_list(field, flat=True).distinct(),
-                include_temporary=include_temporary,
-            )
-        )
-    return queryset.filter(ids_in(list(ids), field))
+    # The people the rows are about, checked against the actor's (a queue's rows are far fewer than
+    # a large network: filtering by thousands of ids made PostgreSQL scan the table).
+    about = queryset.order_by().values_list(field, flat=True).distinct()
+    seen = visible_among(actor, about, include_temporary=include_temporary)
+    return queryset.filter(ids_in(list(seen), field))
 
 
 def network_q(actor: Any) -> Q:
@@ -337,9 +334,12 @@ def can_see_full(actor: Any, person: Model) -> bool:
 
 
 def forget_cached_access(actor: Any) -> None:
-    """Drop per-request caches after the actor's access changed (a grant, break-glass)."""
-    for key in ("_harbour_full_cache", "_harbour_network_cache", "_harbour_full_ids", "_harbour_network_ids"):
-        actor.__dict__.pop(key, None)
+    """Drop this request's answers after the actor's access changed (a grant, break-glass)."""
+    request_context.forget(
+        lambda key: (
+            isinstance(key, tuple) and key[0] in ("access-checked", "access-ids") and key[1] == actor.pk
+        )
+    )
 
 
 def level(actor: Any, person: Model) -> AccessLevel:
@@ -522,5 +522,5 @@ def can_see_label(actor: Any, label: SensitivityLabel | None) -> bool:
     allowed_types = {t.pk for t in label.allowed_agency_types.all()}
     if not allowed_types:
         return True
-    actor_types = {m.team.agency.agency_type_id for m in actor.active_memberships()}
+    actor_types = {m.team.agency.agency_type_id for m in actor.current_memberships()}
     return bool(allowed_types & actor_types)

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from harbour.accounts.capabilities import CAPABILITIES
+from harbour.core import request_context
 from harbour.core.models import BaseModel, ReferenceData
 
 
@@ -85,11 +86,21 @@ class User(AbstractUser):
             .select_related("team__agency", "role")
         )
 
+    def current_memberships(self) -> list[Membership]:
+        """``active_memberships()``, read once a request (a home page asked it a dozen times)."""
+        return request_context.once_a_request(
+            ("memberships", self.pk), lambda: list(self.active_memberships())
+        )
+
+    def managed_team_ids(self) -> list[Any]:
+        """The teams this user manages now (a current membership in an active role that manages)."""
+        return [m.team_id for m in self.current_memberships() if m.role.manages_team and m.role.active]
+
     def capabilities(self) -> frozenset[str]:
         cached: frozenset[str] | None = getattr(self, "_capabilities_cache", None)
         if cached is None:
             codes: set[str] = set()
-            for membership in self.active_memberships():
+            for membership in self.current_memberships():
                 if membership.role.active:
                     codes.update(membership.role.capabilities)
             cached = frozenset(codes)
@@ -100,7 +111,8 @@ class User(AbstractUser):
         return code in self.capabilities()
 
     def primary_membership(self) -> Membership | None:
-        return self.active_memberships().order_by("-is_primary", "starts_on").first()
+        memberships = sorted(self.current_memberships(), key=lambda m: (not m.is_primary, m.starts_on))
+        return memberships[0] if memberships else None
 
     @property
     def agency_name(self) -> str:

@@ -36,6 +36,7 @@ from harbour.assessments.models import (
     ScreeningToolVersion,
 )
 from harbour.audit import services as audit
+from harbour.core import request_context
 from harbour.people.models import Person
 
 
@@ -283,7 +284,7 @@ def movement_report(*, actor: Any, since: datetime.date | None = None) -> tuple[
 
 def _team_member_ids(actor: Any) -> list[Any]:
     """The members of the teams the actor manages (managers see their team's queue)."""
-    managed = [m.team_id for m in actor.active_memberships() if m.role.manages_team and m.role.active]
+    managed = actor.managed_team_ids()
     if not managed:
         return []
     today = timezone.localdate()
@@ -296,6 +297,13 @@ def _team_member_ids(actor: Any) -> list[Any]:
 
 
 def _waiting_keys(actor: Any) -> list[tuple[Any, str, Any]]:
+    # Once a request: the home page asks for the queue's first rows and then for its count.
+    return request_context.once_a_request(
+        ("assessments-waiting", actor.pk), lambda: _find_waiting_keys(actor)
+    )
+
+
+def _find_waiting_keys(actor: Any) -> list[tuple[Any, str, Any]]:
     """(assessment id, what is waiting, whose user id) of every open item waiting for the actor or
     their team, in queue order (contributions first, then agreements), young people the actor does not
     see in full left out. Reads ids only: the rows shown are read afterwards."""
@@ -356,6 +364,12 @@ def _reviews_due(actor: Any) -> QuerySet[Assessment]:
 
 
 def _reviews_due_keys(actor: Any) -> list[Any]:
+    return request_context.once_a_request(
+        ("assessments-reviews-due", actor.pk), lambda: _find_reviews_due_keys(actor)
+    )
+
+
+def _find_reviews_due_keys(actor: Any) -> list[Any]:
     """Ids of the agreed assessments whose review is due, in queue order, of young people the actor
     sees in full."""
     if not access.is_staff_member(actor):

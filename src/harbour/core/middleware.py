@@ -33,9 +33,11 @@ class RequestContextMiddleware:
                 request_id=request_id, ip_address=client_address(request), channel=channel
             )
         )
+        cache = request_context.start_cache()
         try:
             response = self.get_response(request)
         finally:
+            request_context.end_cache(cache)
             request_context.reset(token)
         response["X-Request-ID"] = request_id
         # Pages and API answers may hold personal data: no browser or proxy keeps a copy.

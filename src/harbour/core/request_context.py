@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -29,3 +33,38 @@ def set_current(context: RequestContext) -> contextvars.Token[RequestContext]:
 
 def reset(token: contextvars.Token[RequestContext]) -> None:
     _current.reset(token)
+
+
+# Answers worth keeping for the rest of one request (who the signed-in user may see, their teams): a
+# home page asks the same questions of a dozen queues. Outside a request (a command, a test calling a
+# selector) nothing is kept, so nothing can go stale between one call and the next.
+_cache: contextvars.ContextVar[dict[Hashable, Any] | None] = contextvars.ContextVar(
+    "harbour_request_cache", default=None
+)
+
+
+def start_cache() -> contextvars.Token[dict[Hashable, Any] | None]:
+    return _cache.set({})
+
+
+def end_cache(token: contextvars.Token[dict[Hashable, Any] | None]) -> None:
+    _cache.reset(token)
+
+
+def once_a_request(key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, worked out once for this key in this request (every time outside a request)."""
+    store = _cache.get()
+    if store is None:
+        return compute()
+    if key not in store:
+        store[key] = compute()
+    value: T = store[key]
+    return value
+
+
+def forget(matches: Callable[[Hashable], bool]) -> None:
+    """Drop the kept answers whose keys match (after a write that changes them)."""
+    store = _cache.get()
+    if store is not None:
+        for key in [key for key in store if matches(key)]:
+            del store[key]

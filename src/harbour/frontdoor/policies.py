@@ -46,7 +46,7 @@ def can_withdraw(actor: Any, referral: Referral) -> bool:
 def managed_team_ids(actor: Any) -> list[Any]:
     if not access.is_staff_member(actor):
         return []
-    return [m.team_id for m in actor.active_memberships() if m.role.manages_team and m.role.active]
+    return list(actor.managed_team_ids())
 
 
 def _front_door_window_q() -> Q:

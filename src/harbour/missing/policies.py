@@ -42,7 +42,7 @@ def rhi_hours() -> int:
 def managed_team_ids(actor: Any) -> list[Any]:
     if not access.is_staff_member(actor):
         return []
-    return [m.team_id for m in actor.active_memberships() if m.role.manages_team and m.role.active]
+    return list(actor.managed_team_ids())
 
 
 def _interview_window_q() -> Q:
