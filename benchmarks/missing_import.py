@@ -81,7 +81,8 @@ COPY_REPEATS = 3
 UK = ZoneInfo("Europe/London")
 # Four years of episodes up to five days before the run (each ends at most four days after it starts),
 # so the newest returns are recent enough to get a return home interview when imported.
-LAST_EPISODE = dt.datetime.combine(dt.date.today(), dt.time()) - dt.timedelta(days=5)
+# Episode times are drawn in UTC and written as UK local time, so none falls in the hour the clocks skip.
+LAST_EPISODE = dt.datetime.combine(dt.date.today(), dt.time(), tzinfo=dt.UTC) - dt.timedelta(days=5)
 FIRST_EPISODE = LAST_EPISODE - dt.timedelta(days=4 * 365)
 # Repeat children are believable: most have a few episodes, some tens, none more than this.
 MOST_EPISODES = 200
@@ -237,10 +238,16 @@ def _episode_owners(children: int, rows: int, rng: random.Random) -> list[int]:
 
 
 def _moment(when: dt.datetime, iso: bool) -> str:
-    """A UK local time as the police export writes it (mostly DD/MM/YYYY HH:MM, some ISO 8601)."""
+    """A moment as the police export writes it: UK local time, mostly DD/MM/YYYY HH:MM, some ISO 8601."""
+    local = when.astimezone(UK)
     if iso:
-        return when.replace(tzinfo=UK).isoformat()
-    return when.strftime("%d/%m/%Y %H:%M")
+        return local.isoformat()
+    return local.strftime("%d/%m/%Y %H:%M")
+
+
+def _read_back(text: str) -> dt.datetime:
+    """A DD/MM/YYYY HH:MM time as the import reads it (an hour that happens twice is the first)."""
+    return dt.datetime.strptime(text, "%d/%m/%Y %H:%M").replace(tzinfo=UK).astimezone(dt.UTC)
 
 
 def make_log(people: list[Any], nhs: dict[uuid.UUID, str], rows: int, clean: Path, bad: Path) -> LogFacts:
@@ -278,6 +285,11 @@ def make_log(people: list[Any], nhs: dict[uuid.UUID, str], rows: int, clean: Pat
             ended = started + dt.timedelta(minutes=rng.randint(30, 96 * 60)) if rng.random() < 0.93 else None
             reported = started + dt.timedelta(minutes=rng.randint(15, 360)) if rng.random() < 0.7 else None
             reference = f"NC-{started.year}-{serial:08d}"
+            ended_text = _moment(ended, iso) if ended else ""
+            # A return in the second 01:xx when the clocks go back, less than an hour after the start,
+            # would read as before the start without an offset: the export gives the offset then.
+            if ended and not iso and _read_back(ended_text) < _read_back(_moment(started, iso)):
+                ended_text = _moment(ended, True)
             row = [
                 reference,
                 first,
@@ -288,7 +300,7 @@ def make_log(people: list[Any], nhs: dict[uuid.UUID, str], rows: int, clean: Pat
                 rng.choices(["home", "care", "other"], [55, 35, 10])[0],
                 _moment(reported, iso) if reported else "",
                 _moment(started, iso),
-                _moment(ended, iso) if ended else "",
+                ended_text,
                 rng.choices(["no-apparent-risk", "low", "medium", "high"], [10, 45, 35, 10])[0],
                 rng.choice(FOUND_PLACES) if ended else "",
                 number,
