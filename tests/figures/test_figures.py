@@ -178,6 +178,7 @@ def test_a_cohort_too_large_for_a_list_gives_the_same_numbers_as_a_subquery(
     chosen = {"district": "norwich", "age_band": "13-15", "gender": "female", "ethnicity": "white"}
     as_list = figures(county, **chosen)
     monkeypatch.setattr(selectors, "COHORT_AS_LIST_MAX", 1)  # six girls: too many for a list now
+    monkeypatch.setattr(selectors, "COHORT_AS_LIST_MAX_POSTGRESQL", 1)
     as_subquery = figures(county, **chosen)
     assert as_subquery.panels == as_list.panels
 

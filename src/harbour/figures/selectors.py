@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 
 from harbour.audit import services as audit
 from harbour.figures import panels, policies, suppression
@@ -16,6 +17,9 @@ from harbour.figures.panels import Panel
 # subquery (district, age band, ...) repeated in each panel's query, PostgreSQL planned it badly (about
 # a second a query at scale 10). Larger cohorts stay a subquery (SQLite allows 32,766 query parameters).
 COHORT_AS_LIST_MAX = 20_000
+# PostgreSQL takes the list as one array parameter: Norwich's 13 to 15 year olds at scale 100 (22,890)
+# took 2.4 s a view as a list and 7.1 s as a subquery.
+COHORT_AS_LIST_MAX_POSTGRESQL = 500_000
 
 
 @dataclass(frozen=True)
@@ -36,8 +40,9 @@ def figures_for(*, actor: Any, filters: Filters) -> Dashboard:
     period = period_of(filters.months)
     people: Any = cohort(filters, today=period.today)
     if people is not None:
-        ids = list(people.values_list("pk", flat=True)[: COHORT_AS_LIST_MAX + 1])
-        if len(ids) <= COHORT_AS_LIST_MAX:
+        most = COHORT_AS_LIST_MAX_POSTGRESQL if connection.vendor == "postgresql" else COHORT_AS_LIST_MAX
+        ids = list(people.values_list("pk", flat=True)[: most + 1])
+        if len(ids) <= most:
             people = ids
     result = Dashboard(
         filters=filters,
