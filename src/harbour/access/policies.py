@@ -258,6 +258,10 @@ def full_access_ids(actor: Any, *, include_temporary: bool = True) -> QuerySet[A
 _ID_SET_MAX = 5_000
 
 
+# Up to this many people, rows about them are found by person (their index); beyond, by the rows.
+_FILTER_BY_IDS_MAX = 500
+
+
 def _read_ids(condition: Q) -> set[Any] | None:
     """The ids a ``pk IN (subquery)`` condition gives, or None: another shape, or more than the most."""
     ids = ids_of(condition)
@@ -306,8 +310,11 @@ def rows_about_people_seen(
     their standing network). By the ids of those people when there are not too many; otherwise each
     row's person is checked on its own, so ``queryset`` should then be short (a queue's open cases).
     """
-    # The people the rows are about, checked against the actor's (a queue's rows are far fewer than
-    # a large network: filtering by thousands of ids made PostgreSQL scan the table).
+    ids = full_access_id_set(actor, include_temporary=include_temporary)
+    if ids is not None and len(ids) <= _FILTER_BY_IDS_MAX:  # a caseload: look its rows up by person
+        return queryset.filter(ids_in(list(ids), field))
+    # Otherwise the people the rows are about, checked against the actor's (a queue's rows are far
+    # fewer than a large network: filtering by thousands of ids made PostgreSQL scan the table).
     about = queryset.order_by().values_list(field, flat=True).distinct()
     seen = visible_among(actor, about, include_temporary=include_temporary)
     return queryset.filter(ids_in(list(seen), field))
