@@ -200,8 +200,8 @@ def _or(conditions: list[Q]) -> Q:
 
 
 def ids_in(ids: list[Any], field: str = "pk") -> Q:
-    """``field IN ids``; on PostgreSQL one array parameter instead of one placeholder an id (building and
-    sending thousands of placeholders took longer than PostgreSQL took to answer)."""
+    """``field IN ids`` for UUID ids; on PostgreSQL one ``uuid[]`` parameter instead of one query
+    parameter an id (building and sending thousands took longer than PostgreSQL took to answer)."""
     if connection.vendor == "postgresql" and len(ids) > _PLACEHOLDERS_MAX:
         return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::uuid[])", (ids,))})
     return Q(**{f"{field}__in": ids})
