@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from harbour.accounts.models import AgencyType
@@ -85,4 +86,21 @@ def agree(world: Any, assessment: Assessment, level: str, **changes: Any) -> Ass
         assessment_id=assessment.pk,
         version=assessment.version,
         data=AgreeInput(**values),
+    )
+
+
+def offer_from_missing(
+    world: Any, code: str = "missing-repeat", evidence: str = "Third episode in six weeks."
+) -> Any:
+    """An indicator offered to the practitioner's young person, as a return home interview offers it."""
+    return services.indicator_offer(
+        actor=world.users["practitioner"],
+        person=world.inside,
+        indicator_code=code,
+        source_app="missing",
+        source_kind="return-interview",
+        source_id="42",
+        source_url="/missing/episodes/42/",
+        observed_on=datetime.date(2026, 5, 3),
+        evidence=evidence,
     )

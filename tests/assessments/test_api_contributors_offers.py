@@ -3,13 +3,11 @@ modules offer and take one into their own answers, with the pages' rules."""
 
 from __future__ import annotations
 
-import datetime
 import json
 from typing import Any
 
 import pytest
 
-from harbour.assessments import services
 from harbour.assessments.models import Answer, Contribution
 from harbour.audit.models import AuditEvent
 from tests.assessments import helpers
@@ -24,17 +22,7 @@ def _post(client: Any, url: str, body: Any = None) -> Any:
 
 
 def _offer(world: Any, code: str = "missing-repeat") -> Any:
-    return services.indicator_offer(
-        actor=world.users["practitioner"],
-        person=world.inside,
-        indicator_code=code,
-        source_app="missing",
-        source_kind="return-interview",
-        source_id="42",
-        source_url="/missing/episodes/42/",
-        observed_on=datetime.date(2026, 5, 3),
-        evidence="Third episode in six weeks; found in Great Yarmouth.",
-    )
+    return helpers.offer_from_missing(world, code, "Third episode in six weeks; found in Great Yarmouth.")
 
 
 def test_the_lead_asks_a_colleague_as_on_the_page(world):

@@ -4,7 +4,6 @@ shows afterwards, and who gets which form."""
 
 from __future__ import annotations
 
-import datetime
 import re
 from typing import Any
 
@@ -23,17 +22,7 @@ DECLINE_REASON = "Police have told us this episode was recorded against the wron
 
 
 def _offer(world: Any, code: str = "missing-repeat", evidence: str = "Third episode in six weeks.") -> Any:
-    return services.indicator_offer(
-        actor=world.users["practitioner"],
-        person=world.inside,
-        indicator_code=code,
-        source_app="missing",
-        source_kind="return-interview",
-        source_id="42",
-        source_url="/missing/episodes/42/",
-        observed_on=datetime.date(2026, 5, 3),
-        evidence=evidence,
-    )
+    return helpers.offer_from_missing(world, code, evidence)
 
 
 def _detail(assessment: Assessment) -> str:

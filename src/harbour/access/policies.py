@@ -202,12 +202,12 @@ def _or(conditions: list[Q]) -> Q:
 def ids_in(ids: list[Any], field: str = "pk") -> Q:
     """``field IN ids`` for UUID ids; on PostgreSQL one ``uuid[]`` parameter instead of one query
     parameter an id (building and sending thousands took longer than PostgreSQL took to answer)."""
-    if connection.vendor == "postgresql" and len(ids) > _PLACEHOLDERS_MAX:
+    if connection.vendor == "postgresql" and len(ids) > _QUERY_PARAMETERS_MAX:
         return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::uuid[])", (ids,))})
     return Q(**{f"{field}__in": ids})
 
 
-_PLACEHOLDERS_MAX = 50
+_QUERY_PARAMETERS_MAX = 50
 
 # Ids are checked this many at a time (SQLite allows 32,766 parameters a query).
 _VISIBLE_CHUNK = 5_000
