@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from harbour.assessments.models import Answer, Contribution
+from harbour.assessments.models import Answer, Contribution, OfferDecline
 from harbour.audit.models import AuditEvent
 from tests.assessments import helpers
 
@@ -23,6 +23,10 @@ def _post(client: Any, url: str, body: Any = None) -> Any:
 
 def _offer(world: Any, code: str = "missing-repeat") -> Any:
     return helpers.offer_from_missing(world, code, "Third episode in six weeks; found in Great Yarmouth.")
+
+
+def _offer_with_evidence(world: Any, evidence: str, code: str = "missing-repeat") -> Any:
+    return helpers.offer_from_missing(world, code, evidence)
 
 
 def test_the_lead_asks_a_colleague_as_on_the_page(world):
@@ -95,18 +99,23 @@ def test_an_offer_is_declined_with_a_reason_for_your_own_contribution_only(world
     helpers.ask(world, assessment, officer)
     client = world.client_for("practitioner")
     url = f"{BASE}{assessment.pk}/offers/{offer.pk}/decline"
-    empty = _post(client, url, {"reason": " "})
+    empty = _post(client, url, {"reason": " ", "version": offer.version})
     assert empty.status_code == 422
     assert "reason" in empty.json()["error"]["fields"]
-    assert _post(world.client_for("team-manager"), url, {"reason": "Not mine"}).status_code == 404
+    assert (
+        _post(
+            world.client_for("team-manager"), url, {"reason": "Not mine", "version": offer.version}
+        ).status_code
+        == 404
+    )
     reason = "The episode was recorded against the wrong young person; police are correcting it."
-    declined = _post(client, url, {"reason": reason})
+    declined = _post(client, url, {"reason": reason, "version": offer.version})
     assert declined.status_code == 200, declined.content
     assert declined.json()["computed_level"]["code"] == "norfolk-no-risk"  # nothing taken, nothing scored
     event = AuditEvent.objects.get(action="assessment.offer_declined")
     assert event.reason == reason
     assert event.detail["indicator"] == "missing-repeat"
-    again = _post(client, url, {"reason": reason})
+    again = _post(client, url, {"reason": reason, "version": offer.version})
     assert again.status_code == 422
     assert "offer_id" in again.json()["error"]["fields"]
     [mine] = client.get(f"{BASE}{assessment.pk}/offers").json()["items"]
@@ -120,4 +129,41 @@ def test_an_offer_is_declined_with_a_reason_for_your_own_contribution_only(world
     assert taken.status_code == 200
     [after] = client.get(f"{BASE}{assessment.pk}/offers").json()["items"]
     assert after["declined"] is False
-    assert _post(client, url, {"reason": reason}).status_code == 422  # already in the answers
+    assert (
+        _post(client, url, {"reason": reason, "version": offer.version}).status_code == 422
+    )  # already in the answers
+
+
+def test_a_decline_sent_with_a_stale_version_of_the_offer_is_refused(world):
+    """The module that offered the indicator changed its evidence after the client read the offers: the
+    decline is refused with 409 and the current version, nothing is declined, and the same decline sent
+    again with the version read afresh goes through."""
+    assessment = helpers.open_for(world)
+    offer = _offer(world)
+    client = world.client_for("practitioner")
+    [listed] = client.get(f"{BASE}{assessment.pk}/offers").json()["items"]
+    assert listed["version"] == offer.version
+    url = f"{BASE}{assessment.pk}/offers/{offer.pk}/decline"
+    unversioned = _post(client, url, {"reason": "Recorded against the wrong young person."})
+    assert unversioned.status_code == 422
+    assert "version" in unversioned.json()["error"]["fields"]
+    # The return home interview is corrected: the same offer, new evidence, a new version.
+    changed = _offer_with_evidence(world, "Fourth episode in six weeks; found in Norwich with two adults.")
+    assert changed.pk == offer.pk
+    assert changed.version == listed["version"] + 1
+    stale = _post(
+        client, url, {"reason": "Recorded against the wrong young person.", "version": listed["version"]}
+    )
+    assert stale.status_code == 409, stale.content
+    error = stale.json()["error"]
+    assert error["code"] == "conflict"
+    assert error["current_version"] == changed.version
+    assert not OfferDecline.objects.exists()
+    assert not AuditEvent.objects.filter(action="assessment.offer_declined").exists()
+    [fresh] = client.get(f"{BASE}{assessment.pk}/offers").json()["items"]
+    assert fresh["evidence"].startswith("Fourth episode")
+    again = _post(
+        client, url, {"reason": "Recorded against the wrong young person.", "version": fresh["version"]}
+    )
+    assert again.status_code == 200, again.content
+    assert OfferDecline.objects.filter(offer=offer).count() == 1

@@ -242,14 +242,17 @@ def assessments_close(request: HttpRequest, assessment_id: UUID, payload: CloseI
 
 @router.post(
     "/{assessment_id}/offers/{offer_id}/decline",
-    response={200: AssessmentOut, **ERRORS},
+    response={200: AssessmentOut, 409: ErrorOut, **ERRORS},
     summary="Decline an offered indicator for your contribution",
 )
 def assessments_offer_decline(
     request: HttpRequest, assessment_id: UUID, offer_id: UUID, payload: OfferDeclineIn
 ) -> AssessmentOut:
     """Decide not to take the offer into your own contribution, with a `reason` (the same rules as
-    accepting it). The offer stays for the other contributors; taking it later replaces the decision."""
+    accepting it). Send the offer's `version` from the offers list: if the module that offered it changed
+    the evidence since, nothing is declined and you get 409 with the current version (read the offer
+    again, then decide). The offer stays for the other contributors; taking it later replaces the
+    decision."""
     actor = current_user(request)
     assessment = selectors.assessment_get_for(actor=actor, assessment_id=assessment_id, audited=False)
     own = selectors.own_contribution(actor=actor, assessment=assessment)
@@ -257,5 +260,11 @@ def assessments_offer_decline(
         raise Http404
     if not policies.can_contribute(actor, own):
         raise PermissionDenied("This assessment is no longer open for contributions.")
-    services.offer_decline(actor=actor, contribution_id=own.pk, offer_id=offer_id, reason=payload.reason)
+    services.offer_decline(
+        actor=actor,
+        contribution_id=own.pk,
+        offer_id=offer_id,
+        reason=payload.reason,
+        version=payload.version,
+    )
     return _read(actor, assessment_id)

@@ -209,6 +209,9 @@ class OfferOut(Schema):
     timeframe: str
     declined: bool = Field(False, description="You declined it for your own contribution.")
     declined_reason: str = ""
+    version: int = Field(
+        description="The offer's version: send it when you decline (it moves when the evidence changes)."
+    )
 
 
 class OfferList(Schema):
@@ -231,6 +234,7 @@ def offer_out(view: Any, declined: dict[Any, str] | None = None) -> OfferOut:
         source_url=view.source_url,
         observed_on=view.observed_on,
         timeframe=view.timeframe,
+        version=view.version,
     )
 
 
@@ -240,4 +244,7 @@ class CloseIn(Schema):
 
 
 class OfferDeclineIn(Schema):
+    version: int = Field(
+        ..., ge=1, description="The offer's `version` as you read it; a stale one gets 409, nothing declined."
+    )
     reason: str = Field(..., max_length=MAX_TEXT, description="Why you are not taking this indicator.")

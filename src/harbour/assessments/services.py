@@ -421,13 +421,13 @@ def _offer_for_contribution(
 
 
 def offer_decline(
-    *, actor: Any, contribution_id: UUID, offer_id: UUID, reason: str, version: int | None = None
+    *, actor: Any, contribution_id: UUID, offer_id: UUID, reason: str, version: int
 ) -> OfferDecline:
     """Decide not to take an offered indicator into the actor's contribution, saying why. Nothing is
     scored; the offer stays for others (each contributor decides for their own contribution).
 
-    ``version``: the offer's version as the actor saw it (the page sends it). If the offering module
-    changed the evidence since, nothing is declined and ``ConflictError`` says so."""
+    ``version``: the offer's version as the actor saw it (the page and the API send it). If the offering
+    module changed the evidence since, nothing is declined and ``ConflictError`` says so."""
     contribution, offer = _offer_for_contribution(actor, contribution_id, offer_id)
     problem = _text_problem(reason, required="Say why you are not taking this indicator.")
     if problem:
@@ -435,7 +435,7 @@ def offer_decline(
     with transaction.atomic():
         # Lock the offer: a change of its evidence, or a second decline, waits for this one.
         current = OfferedIndicator.objects.select_for_update().get(pk=offer.pk)
-        if version is not None and current.version != version:
+        if current.version != version:
             raise ConflictError(
                 "The evidence offered for this indicator changed after you opened the page. Nothing has "
                 "been declined: read it again below, then decide.",
