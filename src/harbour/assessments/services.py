@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
@@ -46,6 +46,12 @@ def _text_problem(value: str, *, max_length: int = MAX_TEXT, required: str = "")
     if "\x00" in value:
         return "Contains a character that cannot be stored. Remove it and try again."
     return None
+
+
+def _sqlite_busy(error: OperationalError) -> bool:
+    """SQLite's refusal of a second writer: after the busy timeout on a file database, at once on a
+    shared-cache in-memory one ("database is locked", "database table is locked")."""
+    return connection.vendor == "sqlite" and "locked" in str(error)
 
 
 def _primary_agency(actor: Any) -> Any:
@@ -432,40 +438,51 @@ def offer_decline(
     problem = _text_problem(reason, required="Say why you are not taking this indicator.")
     if problem:
         raise ValidationError({"reason": problem})
-    with transaction.atomic():
-        # Lock the offer: a change of its evidence, or a second decline, waits for this one.
-        current = OfferedIndicator.objects.select_for_update().get(pk=offer.pk)
-        if current.version != version:
-            raise ConflictError(
-                "The evidence offered for this indicator changed after you opened the page. Nothing has "
-                "been declined: read it again below, then decide.",
-                current_version=current.version,
+    try:
+        with transaction.atomic():
+            # Lock the offer: a change of its evidence, or a second decline, waits for this one.
+            current = OfferedIndicator.objects.select_for_update().get(pk=offer.pk)
+            if current.version != version:
+                raise ConflictError(
+                    "The evidence offered for this indicator changed after you opened the page. Nothing "
+                    "has been declined: read it again below, then decide.",
+                    current_version=current.version,
+                )
+            if Answer.objects.filter(contribution=contribution, offer=offer).exists():
+                raise ValidationError(
+                    {"offer_id": "This indicator is already in your contribution: change your answer."}
+                )
+            if OfferDecline.objects.filter(contribution=contribution, offer=offer).exists():
+                raise ValidationError({"offer_id": "You have already declined this indicator."})
+            decline = OfferDecline.objects.create(
+                contribution=contribution,
+                offer=offer,
+                reason=reason.strip(),
+                declined_by=actor,
+                declined_at=timezone.now(),
             )
-        if Answer.objects.filter(contribution=contribution, offer=offer).exists():
-            raise ValidationError(
-                {"offer_id": "This indicator is already in your contribution: change your answer."}
+            audit.record(
+                actor,
+                "assessment.offer_declined",
+                contribution,
+                person_id=contribution.assessment.person_id,
+                reason=reason.strip(),
+                detail={
+                    "assessment": str(contribution.assessment_id),
+                    "offer": str(offer.pk),
+                    "indicator": offer.indicator.code,
+                },
             )
-        if OfferDecline.objects.filter(contribution=contribution, offer=offer).exists():
-            raise ValidationError({"offer_id": "You have already declined this indicator."})
-        decline = OfferDecline.objects.create(
-            contribution=contribution,
-            offer=offer,
-            reason=reason.strip(),
-            declined_by=actor,
-            declined_at=timezone.now(),
-        )
-        audit.record(
-            actor,
-            "assessment.offer_declined",
-            contribution,
-            person_id=contribution.assessment.person_id,
-            reason=reason.strip(),
-            detail={
-                "assessment": str(contribution.assessment_id),
-                "offer": str(offer.pk),
-                "indicator": offer.indicator.code,
-            },
-        )
+    except OperationalError as error:
+        if not _sqlite_busy(error):
+            raise
+        # Another write (the same decline sent twice, say) held SQLite's one write lock for longer than
+        # the busy timeout, or at all on an in-memory database: refuse cleanly rather than fail.
+        raise ConflictError(
+            "Another change was being saved at the same moment as yours. Nothing has been declined: "
+            "read the page again, then decide.",
+            current_version=version,
+        ) from error
     return decline
 
 

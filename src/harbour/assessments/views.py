@@ -471,7 +471,11 @@ def offer_decline(request: HttpRequest, assessment_id: UUID, offer_id: UUID) -> 
                 assessment_id,
                 409,
                 conflict=conflict,
-                conflict_title="The indicator offered has changed",
+                conflict_title=(
+                    "The indicator offered has changed"
+                    if conflict.current_version != form.cleaned_data["version"]
+                    else "Your decision was not saved"
+                ),
                 decline_form=kept,
             )
         except ValidationError as error:
