@@ -24,10 +24,14 @@ Every episode the import creates names it (``MissingEpisode.log_import``), and t
 once (``police_log.imported``, with the counts and the file's SHA-256) rather than once per row: see
 docs/decisions/0008-one-audit-event-per-bulk-import.md.
 
-Times without an offset are read as UK local time (an hour that happens twice when the clocks go back
-is read as the first, BST). An episode that ended within ``INTERVIEW_WITHIN_DAYS`` (7) of the import
-gets a return home interview due 72 hours after the return, for the interview service's team (as a
-return recorded by staff does); an older one is history and gets none (see ``interview_due``).
+Times without an offset are read as UK local time. A time that never happened (01:00-01:59 on the last
+Sunday of March, when the clocks go forward) is a bad row. One that happened twice (01:00-01:59 on the
+last Sunday of October, when they go back) is read as the first, BST; only an end time that would then
+fall before the row's start is read as the second, GMT.
+
+An episode that ended within ``INTERVIEW_WITHIN_DAYS`` (7) of the import gets a return home interview
+due 72 hours after the return, for the interview service's team (as a return recorded by staff does);
+an older one is history and gets none (see ``interview_due``).
 """
 
 from __future__ import annotations
@@ -201,8 +205,47 @@ def identity_of(row: ParsedRow) -> tuple[Any, ...]:
     )
 
 
+class LocalTimeError(ValueError):
+    """A UK wall-clock time that never happened: the hour skipped when the clocks go forward."""
+
+
+@lru_cache(maxsize=4096)
+def _clocks_change_on(day: date) -> bool:
+    """Whether the UK's offset from UTC changes during this local day (two days a year)."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    start = datetime(day.year, day.month, day.day, tzinfo=zone)
+    return start.utcoffset() != (start + timedelta(days=1)).utcoffset()
+
+
 def _local(naive: datetime) -> datetime:
-    return naive.replace(tzinfo=ZoneInfo(settings.TIME_ZONE), fold=0)
+    """A UK wall-clock time as an instant. A time that happens twice when the clocks go back is the
+    first (BST, ``fold=0``); one that never happened when they go forward raises ``LocalTimeError``."""
+    moment = naive.replace(tzinfo=ZoneInfo(settings.TIME_ZONE), fold=0)
+    if _clocks_change_on(naive.date()):
+        back = moment.astimezone(UTC).astimezone(moment.tzinfo).replace(tzinfo=None)
+        if back != naive:
+            raise LocalTimeError(
+                f"{naive:%d/%m/%Y %H:%M} did not happen in UK time (the clocks went forward an hour): "
+                "check the time, or give it with its offset (ISO 8601)"
+            )
+    return moment
+
+
+def _second_reading(moment: datetime, text: str) -> datetime | None:
+    """The later instant a UK local time (as ``text`` gave it, with no offset) may mean, when it happens
+    twice as the clocks go back (the second is GMT); ``None`` when it happens once."""
+    try:
+        if datetime.fromisoformat(text.strip()).tzinfo is not None:
+            return None  # given with its offset: one instant
+    except ValueError:
+        pass
+    local = moment.astimezone(ZoneInfo(settings.TIME_ZONE))
+    if not _clocks_change_on(local.date()):
+        return None
+    second = local.replace(fold=1)
+    if second.utcoffset() == local.utcoffset():
+        return None
+    return second.astimezone(UTC)
 
 
 def _day_month_year(text: str) -> tuple[int, int, int] | None:
@@ -215,16 +258,20 @@ def _day_month_year(text: str) -> tuple[int, int, int] | None:
 
 
 def parse_datetime(text: str) -> datetime | None:
-    """An ISO 8601 time with offset, or a UK local ``DD/MM/YYYY HH:MM`` / ``YYYY-MM-DD HH:MM``."""
+    """An ISO 8601 time with offset, or a UK local ``DD/MM/YYYY HH:MM`` / ``YYYY-MM-DD HH:MM``.
+
+    ``None`` when it is not a date and time; ``LocalTimeError`` for a UK local time that never happened.
+    A local time that happened twice is read as the first (see ``_second_reading``)."""
     text = text.strip()
     if len(text) == 16 and text[13] == ":" and (parts := _day_month_year(text)) is not None:
         hour, minute = text[11:13], text[14:16]
         if hour.isdigit() and minute.isdigit():
             day, month, year = parts
             try:
-                return _local(datetime(year, month, day, int(hour), int(minute))).astimezone(UTC)
+                naive = datetime(year, month, day, int(hour), int(minute))
             except ValueError:
                 return None
+            return _local(naive).astimezone(UTC)
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
@@ -233,9 +280,10 @@ def parse_datetime(text: str) -> datetime | None:
         return moment.astimezone(UTC)
     for fmt in DATETIME_FORMATS:
         try:
-            return _local(datetime.strptime(text, fmt)).astimezone(UTC)
+            naive = datetime.strptime(text, fmt)
         except ValueError:
             continue
+        return _local(naive).astimezone(UTC)
     return None
 
 
@@ -272,6 +320,31 @@ class _Codes:
         return found
 
 
+def _read_times(line: int, value: dict[str, str], errors: list[RowError]) -> dict[str, datetime | None]:
+    """The row's times (``None`` when empty or bad, with the problem added to ``errors``)."""
+    times: dict[str, datetime | None] = {}
+    for name in ("reported_at", "started_at", "ended_at"):
+        times[name] = None
+        if value[name]:
+            try:
+                times[name] = parse_datetime(value[name])
+            except LocalTimeError as problem:
+                errors.append(RowError(line, f"{name}: {problem}"))
+                continue
+            if times[name] is None:
+                errors.append(RowError(line, f"{name} is not a date and time (DD/MM/YYYY HH:MM)"))
+    started, ended = times["started_at"], times["ended_at"]
+    if started is not None and ended is not None and ended < started:
+        # An end in the hour that happens twice as the clocks go back is read as the first (BST) like
+        # any time; when that puts it before the start, the second (GMT) is the one that can be meant.
+        later = _second_reading(ended, value["ended_at"])
+        if later is not None and later >= started:
+            times["ended_at"] = later
+        else:
+            errors.append(RowError(line, "ended_at is before started_at"))
+    return times
+
+
 def validate_row(  # noqa: PLR0912  (one check per column, in file order)
     line: int, raw: dict[str, str], codes: _Codes, *, now: datetime | None = None
 ) -> ParsedRow | list[RowError]:
@@ -287,16 +360,8 @@ def validate_row(  # noqa: PLR0912  (one check per column, in file order)
         born = parse_date(value["date_of_birth"])
         if born is None:
             errors.append(RowError(line, "date_of_birth is not a date (DD/MM/YYYY or YYYY-MM-DD)"))
-    times: dict[str, datetime | None] = {}
-    for name in ("reported_at", "started_at", "ended_at"):
-        times[name] = None
-        if value[name]:
-            times[name] = parse_datetime(value[name])
-            if times[name] is None:
-                errors.append(RowError(line, f"{name} is not a date and time (DD/MM/YYYY HH:MM)"))
+    times = _read_times(line, value, errors)
     started, ended = times["started_at"], times["ended_at"]
-    if started is not None and ended is not None and ended < started:
-        errors.append(RowError(line, "ended_at is before started_at"))
     now = now or timezone.now()
     if started is not None and started > now:
         errors.append(RowError(line, "started_at is in the future"))
