@@ -11,6 +11,10 @@ often it is evaluated (every episode recorded, every ``harbour tick``):
   (key ``first-in-care``).
 - ``out_of_area``: each episode of a young person placed from out of area (key ``episode:<id>``).
 
+Imported episodes count toward every condition, but a condition fires only on a *current* episode:
+one recorded by staff, or an imported one that started or ended within ``IMPORT_CURRENT_DAYS`` (7) of
+its import (``is_current``). A police log of past years adds history, not alerts about it.
+
 ``notify`` says who is told: ``lead-professional`` (the young person's current lead professional, or
 else their allocated social worker, or else the managers of an allocated team; when nobody is allocated,
 the front door's managers) or ``placing-authority`` (an email to the episode's placing-authority
@@ -36,6 +40,11 @@ LEAD_ROLES = ("lead-professional", "allocated-social-worker")
 # for old episodes). The tick looks again at young people with an episode recorded in the last week.
 LOOK_BACK_DAYS = 400
 TICK_LOOK_BACK_DAYS = 7
+# An imported episode counts toward every condition, but is *history* unless it was current when it came
+# in: still missing, or back, within this many days of its import (the window in which an imported
+# return gets a return home interview, ``imports.INTERVIEW_WITHIN_DAYS``). A condition fires only on a
+# current episode, so a log of past years does not tell managers about runs and placements of 2022.
+IMPORT_CURRENT_DAYS = 7
 
 
 def _managers_of(team_ids: list[Any]) -> list[User]:
@@ -86,6 +95,15 @@ def _front_door_team_ids() -> list[Any]:
     )
 
 
+def is_current(episode: MissingEpisode) -> bool:
+    """Whether a condition may fire on this episode: one recorded by staff always; an imported one only
+    if it started or ended within ``IMPORT_CURRENT_DAYS`` of its import (or of its link from review)."""
+    if episode.source != MissingEpisode.Source.IMPORT:
+        return True
+    last_known = episode.ended_at or episode.started_at
+    return episode.created_at - last_known <= timedelta(days=IMPORT_CURRENT_DAYS)
+
+
 def _conditions(
     trigger: MissingTrigger, episodes: list[MissingEpisode], fired: dict[str, TriggerFiring], now: datetime
 ) -> list[tuple[str, MissingEpisode | None]]:
@@ -93,7 +111,8 @@ def _conditions(
     kind = rule.get("kind")
     if kind == "first_episode_in_care":
         in_care = sorted((e for e in episodes if e.setting.in_care), key=lambda e: e.started_at)
-        return [("first-in-care", in_care[0])] if in_care else []
+        # A first episode in care that is history (imported from an old log) is no news now.
+        return [("first-in-care", in_care[0])] if in_care and is_current(in_care[0]) else []
     episodes = [e for e in episodes if now - e.started_at < timedelta(days=LOOK_BACK_DAYS)]
     if kind == "episodes_in_window":
         count = int(rule.get("count", 3))
@@ -108,12 +127,16 @@ def _conditions(
             last = max((s for s in fired_starts if s <= episode.started_at), default=None)
             if last is not None and episode.started_at - last < window:
                 continue
+            if not is_current(episode):
+                # History counts toward the run, but a run that ended in the past does not fire (nor
+                # hold back a current episode of the same run from firing).
+                continue
             found.append((f"episode:{episode.pk}", episode))
             fired_starts.append(episode.started_at)
             fired_starts.sort()
         return found
     if kind == "out_of_area":
-        return [(f"episode:{e.pk}", e) for e in episodes if e.out_of_area]
+        return [(f"episode:{e.pk}", e) for e in episodes if e.out_of_area and is_current(e)]
     return []
 
 
