@@ -306,6 +306,9 @@ HARBOUR_RHI_ACCESS_DAYS = int(os.environ.get("HARBOUR_RHI_ACCESS_DAYS", "14"))
 
 # Partnership figures: counts below this are shown as "fewer than N" (0 or 1 shows every number).
 HARBOUR_SMALL_NUMBER_THRESHOLD = int(os.environ.get("HARBOUR_SMALL_NUMBER_THRESHOLD", "5"))
+# The partnership figures are counted again by `harbour tick` when the last count is older than this
+# (and always when the day changes); until a first count exists the page counts live.
+HARBOUR_FIGURES_REFRESH_MINUTES = int(os.environ.get("HARBOUR_FIGURES_REFRESH_MINUTES", "30"))
 
 # Logs carry request ids and audit codes, never names or other personal data.
 LOGGING = {

@@ -11,6 +11,7 @@ from django.utils import timezone
 from harbour.audit.models import AuditEvent
 from harbour.figures.filters import FiguresFilterForm, Filters, month_label, period_of
 from harbour.figures.selectors import figures_for
+from harbour.figures.summary import summary_count
 from harbour.missing.models import ReturnInterview
 from tests.figures.conftest import County, agree, exclude, missing, now_minus, refer, young_person
 from tests.figures.helpers import cell, chart_values, headline
@@ -24,8 +25,24 @@ def every_number(settings):
     settings.HARBOUR_SMALL_NUMBER_THRESHOLD = 0
 
 
+_COUNTED = {"by": "live"}
+
+
+@pytest.fixture(autouse=True, params=["live", "summary"])
+def counted_by(request):
+    """Every number is checked twice: counted live for the view, and read from the summary that
+    `harbour tick` keeps (counted again here just before each view)."""
+    _COUNTED["by"] = request.param
+    yield request.param
+    _COUNTED["by"] = "live"
+
+
 def figures(county: County, **filters):
-    return figures_for(actor=county.world.users["partnership-leader"], filters=Filters(**filters))
+    if _COUNTED["by"] == "summary":
+        summary_count()
+    dashboard = figures_for(actor=county.world.users["partnership-leader"], filters=Filters(**filters))
+    assert (dashboard.counted_at is not None) == (_COUNTED["by"] == "summary")
+    return dashboard
 
 
 # --- the numbers ------------------------------------------------------------------------------------------

@@ -54,19 +54,19 @@ class Period:
 
     @property
     def start(self) -> datetime:
-        return _local_midnight(self.first_day)
+        return local_midnight(self.first_day)
 
     @property
     def end(self) -> datetime:
         """The end of today: times before this are in the period."""
-        return _local_midnight(self.today + timedelta(days=1))
+        return local_midnight(self.today + timedelta(days=1))
 
     @property
     def words(self) -> str:
         return f"{self.first_day:%-d %B %Y} to {self.today:%-d %B %Y}"
 
 
-def _local_midnight(day: date) -> datetime:
+def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
@@ -141,6 +141,35 @@ def _age_band_q(code: str, today: date) -> Q:
             condition &= Q(date_of_birth__gt=_years_before(today, oldest + 1))
         return condition
     raise ValueError(f"Unknown age band {code!r}.")
+
+
+class AgeBands:
+    """The age band of a date of birth today: the same boundaries as the filter's query
+    (``_age_band_q``), worked out once for a day."""
+
+    def __init__(self, today: date) -> None:
+        self._bands = [
+            (
+                band,
+                _years_before(today, youngest),
+                None if oldest is None else _years_before(today, oldest + 1),
+            )
+            for band, _label, youngest, oldest in AGE_BANDS
+        ]
+
+    def __call__(self, date_of_birth: date | None) -> str:
+        """The band's code, or "" for none (not known, or younger than every band)."""
+        if date_of_birth is None:
+            return ""
+        for band, born_by, born_after in self._bands:
+            if date_of_birth <= born_by and (born_after is None or date_of_birth > born_after):
+                return band
+        return ""
+
+
+def ethnicity_code_of(group: str | None) -> str:
+    """The filter's code for an ethnic group (``not-known`` for none)."""
+    return slugify(group) if group else ETHNICITY_NOT_KNOWN
 
 
 def _years_before(day: date, years: int) -> date:

@@ -1,38 +1,27 @@
-"""The dashboard's panels: one function per panel, each counting another app's records.
+"""The dashboard's panels: one function per panel, each turning counts into headlines, charts and tables.
 
-Every function takes the period and the chosen young people (``people``: their ids as a subquery or a list,
-or ``None`` for every young person) and returns a ``Panel`` of counts that are already suppressed
-(see suppression.py): no number below the threshold leaves this module, in a table or in a chart.
-Counts only: no name, date of birth or other detail of anyone is read into a panel.
+Every function takes the counts for the period and the chosen young people (``counting.Counts``, from
+the summary or counted live) and returns a ``Panel`` whose numbers are already suppressed (see
+suppression.py): no number below the threshold leaves this module, in a table or in a chart.
+Counts only: no name, date of birth or other detail of anyone reaches a panel.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import date
 
-from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, TruncMonth
-from django.utils import timezone
-
-from harbour.assessments.models import Assessment
-from harbour.education.models import Exclusion, ExclusionKind
+from harbour.education.models import ExclusionKind
 from harbour.figures import suppression
+from harbour.figures.counting import AT_RISK_RANK, CURRENT, INTERVIEW_STAGES, Counts, period_scope
 from harbour.figures.filters import Period, month_label
-from harbour.frontdoor.models import ConcernType, ReferralSubject
-from harbour.missing.models import MissingEpisode, ReturnInterview
+from harbour.frontdoor.models import ConcernType
 from harbour.ui.charts import Chart, TableBuilder, bar_chart, grouped_bar_spec
-
-People = QuerySet[Any] | list[Any] | None  # young people's ids (a subquery or a list), or None for all
 
 # Risk levels are counted by rank, which the assessments app makes comparable across screening tools.
 RANK_LABELS = {0: "No identified risk", 1: "Low or standard risk", 2: "Medium risk", 3: "High risk"}
-AT_RISK_RANK = 1
 
 
 @dataclass(frozen=True)
@@ -50,32 +39,12 @@ class Panel:
     charts: tuple[Chart, ...]
 
 
-def _of(queryset: QuerySet[Any], people: People, field: str = "person_id") -> QuerySet[Any]:
-    if people is None:
-        return queryset
-    if isinstance(people, list) and connection.vendor == "postgresql":
-        # One array parameter, not one placeholder per young person: building and sending thousands
-        # of placeholders took longer than PostgreSQL took to answer (SQLite has no arrays).
-        return queryset.filter(**{f"{field}__in": RawSQL("SELECT unnest(%s::uuid[])", (people,))})
-    return queryset.filter(**{f"{field}__in": people})
-
-
-def _month(value: date | datetime | None) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        value = timezone.localtime(value) if timezone.is_aware(value) else value
-        return date(value.year, value.month, 1)
-    return date(value.year, value.month, 1)
-
-
-def _by_month(rows: Iterable[dict[str, Any]], field: str, period: Period) -> dict[date, int]:
-    found = {_month(row["month"]): row[field] for row in rows}
-    return {month: int(found.get(month) or 0) for month in period.months}
-
-
 def _rank_label(rank: int) -> str:
     return RANK_LABELS.get(rank, f"Level {rank}")
+
+
+def _rank(part: str) -> int | None:
+    return None if part == "None" else int(part)
 
 
 def _monthly_chart(
@@ -113,41 +82,19 @@ def _monthly_chart(
 # --- the front door ------------------------------------------------------------------------------------
 
 
-def referrals_panel(period: Period, people: People) -> Panel:
+def referrals_panel(counts: Counts) -> Panel:
     """Referrals about young people, and the young people referred, month by month; concern types."""
-    subjects = _of(
-        ReferralSubject.objects.filter(
-            referral__submitted_at__gte=period.start, referral__submitted_at__lt=period.end
-        ),
-        people,
-    )
-    monthly = list(
-        subjects.annotate(month=TruncMonth("referral__submitted_at"))
-        .values("month")
-        .annotate(
-            referrals=Count("referral_id", distinct=True), young_people=Count("person_id", distinct=True)
-        )
-        .order_by()
-    )
-    totals = subjects.aggregate(
-        referrals=Count("referral_id", distinct=True), young_people=Count("person_id", distinct=True)
-    )
-    repeat = (
-        subjects.values("person_id")
-        .annotate(referrals=Count("referral_id", distinct=True))
-        .filter(referrals__gte=2)
-        .order_by()
-        .count()
-    )
-    referrals_total = suppression.count(totals["referrals"] or 0)
-    people_total = suppression.count(totals["young_people"] or 0)
+    period = counts.period
+    referrals_total = suppression.count(counts.get("referrals.referrals"))
+    people_total = suppression.count(counts.get("referrals.people"))
+    repeat = counts.get("referrals.repeat")
     monthly_chart = _monthly_chart(
         chart_id="referrals-by-month",
         title="Referrals and young people referred, by month",
         period=period,
         series=[
-            ("Referrals", _by_month(monthly, "referrals", period)),
-            ("Young people referred", _by_month(monthly, "young_people", period)),
+            ("Referrals", counts.monthly("referrals.referrals")),
+            ("Young people referred", counts.monthly("referrals.people")),
         ],
         totals=[referrals_total, people_total],
         value_title="Number",
@@ -158,21 +105,12 @@ def referrals_panel(period: Period, people: People) -> Panel:
         ],
     )
 
-    by_type = {
-        row["referral__concern_types__code"]: row
-        for row in subjects.filter(referral__concern_types__isnull=False)
-        .values("referral__concern_types__code")
-        .annotate(
-            young_people=Count("person_id", distinct=True), referrals=Count("referral_id", distinct=True)
-        )
-        .order_by()
-    }
     types = list(ConcernType.objects.filter(active=True).values_list("code", "label"))
     people_by_type = suppression.counts(
-        {code: (by_type.get(code) or {}).get("young_people", 0) for code, _ in types}
+        {code: counts.get("referrals.type.people", code) for code, _ in types}
     )
     referrals_by_type = suppression.counts(
-        {code: (by_type.get(code) or {}).get("referrals", 0) for code, _ in types}
+        {code: counts.get("referrals.type.referrals", code) for code, _ in types}
     )
     table = TableBuilder(
         caption="Concerns raised at the front door", columns=("Concern", "Young people", "Referrals")
@@ -206,43 +144,19 @@ def referrals_panel(period: Period, people: People) -> Panel:
 # --- risk levels (assessments) -------------------------------------------------------------------------
 
 
-def _agreed(period: Period) -> QuerySet[Assessment]:
-    return Assessment.objects.filter(
-        agreed_level__isnull=False, agreed_at__isnull=False, agreed_at__lt=period.end
-    )
+def _current_ranks(counts: Counts) -> Counter[int]:
+    """Young people at each current agreed rank (a level without a rank is left out)."""
+    found: Counter[int] = Counter()
+    for part, young_people in counts.parts(CURRENT, "risk.rank").items():
+        rank = _rank(part)
+        if rank is not None:
+            found[rank] += young_people
+    return found
 
 
-def current_assessments(period: Period, people: People) -> QuerySet[Assessment]:
-    """Each young person's latest agreed assessment at the end of the period (their current level)."""
-    if period.end > timezone.now():
-        # The period runs to today, so the latest agreed assessment is the one still agreed: agreeing a
-        # review closes the assessment it reviews. Only a merge of two records can leave a young person
-        # two, so the latest of those is taken; the status index finds them without reading the 40,000
-        # closed ones at scale 100 (the general form below reads every agreed assessment).
-        standing = Assessment.objects.filter(status=Assessment.Status.AGREED, agreed_at__isnull=False)
-        later = standing.filter(person_id=OuterRef("person_id"), agreed_at__gt=OuterRef("agreed_at"))
-        return _of(standing, people).filter(~Exists(later))
-    later = _agreed(period).filter(person_id=OuterRef("person_id"), agreed_at__gt=OuterRef("agreed_at"))
-    return _of(_agreed(period), people).filter(~Exists(later))
-
-
-def current_ranks(period: Period, people: People) -> Counter[int]:
-    """How many young people are at each current agreed rank, counted in the database (the risk and
-    exclusions panels both need it)."""
-    rows = (
-        current_assessments(period, people)
-        .values("agreed_level__rank")
-        .annotate(young_people=Count("person_id", distinct=True))
-        .order_by()
-    )
-    return Counter({row["agreed_level__rank"]: row["young_people"] for row in rows})
-
-
-def risk_panel(period: Period, people: People, by_rank: Counter[int] | None = None) -> Panel:
+def risk_panel(counts: Counts) -> Panel:
     """Young people by current agreed risk level; movement between levels over the period; types."""
-    current = current_assessments(period, people)
-    if by_rank is None:
-        by_rank = current_ranks(period, people)
+    by_rank = _current_ranks(counts)
     ranks = sorted(set(RANK_LABELS) | set(by_rank))
     # The young people at risk (rank 1 and above) are shown as a total of their levels; "no identified
     # risk" stands on its own, so no total of every level is shown that would reveal it by subtraction.
@@ -271,8 +185,8 @@ def risk_panel(period: Period, people: People, by_rank: Counter[int] | None = No
         value_title="Young people",
         table=table.build(),
     )
-    movement_charts, movement_headlines = _movement(period, people, ranks)
-    types_chart = _exploitation_types(current)
+    movement_charts, movement_headlines = _movement(counts, ranks)
+    types_chart = _exploitation_types(counts)
     return Panel(
         code="risk",
         title="Risk levels",
@@ -285,32 +199,14 @@ def risk_panel(period: Period, people: People, by_rank: Counter[int] | None = No
     )
 
 
-def _movement(period: Period, people: People, ranks: list[int]) -> tuple[list[Chart], list[Headline]]:
+def _movement(counts: Counts, ranks: list[int]) -> tuple[list[Chart], list[Headline]]:
     """From the level in force when the period began (or, for a young person first assessed in the
     period, the first level agreed in it) to the latest level agreed in the period."""
-    # Counted in the database, one row per young person with a level agreed in the period: their latest
-    # agreed assessment (which is in the period), with the level in force when the period began (the
-    # latest agreed before it) or else the first level agreed in it. Two index lookups a young person
-    # on (person, agreed_at), instead of reading every agreed assessment of theirs into Python.
-    earlier = _agreed(period).filter(person_id=OuterRef("person_id"))
-    in_force = earlier.filter(agreed_at__lt=period.start).order_by("-agreed_at")
-    first_in_period = earlier.filter(agreed_at__gte=period.start).order_by("agreed_at")
-    pairs = (
-        current_assessments(period, people)
-        .filter(agreed_at__gte=period.start)
-        .annotate(
-            start_rank=Coalesce(
-                Subquery(in_force.values("agreed_level__rank")[:1]),
-                Subquery(first_in_period.values("agreed_level__rank")[:1]),
-            )
-        )
-        .values("start_rank", "agreed_level__rank")
-        .annotate(young_people=Count("person_id", distinct=True))
-        .order_by()
-    )
-    moves: Counter[tuple[int, int]] = Counter(
-        {(row["start_rank"], row["agreed_level__rank"]): row["young_people"] for row in pairs}
-    )
+    moves: Counter[tuple[int, int]] = Counter()
+    for part, young_people in counts.parts(period_scope(counts.period), "risk.move").items():
+        before, after = (_rank(rank) for rank in part.split(">"))
+        if before is not None and after is not None:
+            moves[(before, after)] += young_people
     every_rank = sorted(set(ranks) | {rank for pair in moves for rank in pair})
     cells = suppression.counts(
         {(a, b): moves.get((a, b), 0) for a in every_rank for b in every_rank}, total_shown=True
@@ -370,24 +266,14 @@ def _movement(period: Period, people: People, ranks: list[int]) -> tuple[list[Ch
     return [chart, matrix_chart], headlines
 
 
-def _exploitation_types(current: QuerySet[Assessment]) -> Chart:
-    through = Assessment.exploitation_types.through
-    rows = (
-        through.objects.filter(
-            assessment_id__in=current.filter(agreed_level__rank__gte=AT_RISK_RANK).values("pk")
-        )
-        .values("concerntype_id")
-        .annotate(young_people=Count("assessment__person_id", distinct=True))
-        .order_by()
-    )
-    found: dict[Any, int] = {row["concerntype_id"]: row["young_people"] for row in rows}
-    types = list(ConcernType.objects.filter(active=True).values_list("pk", "label"))
-    people_by_type = suppression.counts({pk: found.get(pk, 0) for pk, _ in types})
+def _exploitation_types(counts: Counts) -> Chart:
+    types = list(ConcernType.objects.filter(active=True).values_list("code", "label"))
+    people_by_type = suppression.counts({code: counts.current("risk.type", code) for code, _ in types})
     table = TableBuilder(
         caption="Exploitation types of young people at risk", columns=("Exploitation type", "Young people")
     )
-    for pk, label in types:
-        table.add(label, people_by_type[pk].text)
+    for code, label in types:
+        table.add(label, people_by_type[code].text)
     table.notes.append(
         "Young people whose current agreed level is low or standard risk or above, by the exploitation types "
         "recorded with that level. A young person can be at risk of more than one type."
@@ -397,7 +283,7 @@ def _exploitation_types(current: QuerySet[Assessment]) -> Chart:
         id="exploitation-types",
         title="Exploitation types",
         description=description,
-        values=[(label, people_by_type[pk].value) for pk, label in types],
+        values=[(label, people_by_type[code].value) for code, label in types],
         category_title="Exploitation type",
         value_title="Young people",
         table=table.build(),
@@ -407,29 +293,19 @@ def _exploitation_types(current: QuerySet[Assessment]) -> Chart:
 # --- missing episodes and return home interviews ----------------------------------------------------------
 
 
-def missing_panel(period: Period, people: People) -> Panel:
+def missing_panel(counts: Counts) -> Panel:
     """Episodes that started in the period, the young people they were about, and repeat episodes."""
-    episodes = _of(
-        MissingEpisode.objects.filter(started_at__gte=period.start, started_at__lt=period.end), people
-    )
-    monthly = list(
-        episodes.annotate(month=TruncMonth("started_at"))
-        .values("month")
-        .annotate(episodes=Count("id"), young_people=Count("person_id", distinct=True))
-        .order_by()
-    )
-    totals = episodes.aggregate(episodes=Count("id"), young_people=Count("person_id", distinct=True))
-    repeat = episodes.values("person_id").annotate(n=Count("id")).filter(n__gte=2).order_by().count()
-    episodes_total = suppression.count(totals["episodes"] or 0)
-    people_total = suppression.count(totals["young_people"] or 0)
-    repeat_count = suppression.count(repeat)
+    period = counts.period
+    episodes_total = suppression.count(counts.get("missing.episodes"))
+    people_total = suppression.count(counts.get("missing.people"))
+    repeat_count = suppression.count(counts.get("missing.repeat"))
     chart = _monthly_chart(
         chart_id="missing-by-month",
         title="Missing episodes and young people missing, by month",
         period=period,
         series=[
-            ("Episodes", _by_month(monthly, "episodes", period)),
-            ("Young people", _by_month(monthly, "young_people", period)),
+            ("Episodes", counts.monthly("missing.episodes")),
+            ("Young people", counts.monthly("missing.people")),
         ],
         totals=[episodes_total, people_total],
         value_title="Number",
@@ -452,29 +328,9 @@ def missing_panel(period: Period, people: People) -> Panel:
     )
 
 
-def return_interviews_panel(period: Period, people: People) -> Panel:
+def return_interviews_panel(counts: Counts) -> Panel:
     """Return home interviews for the returns in the period: offered, accepted, completed within 72 hours."""
-    interviews = _of(
-        ReturnInterview.objects.filter(returned_at__gte=period.start, returned_at__lt=period.end), people
-    )
-    status = ReturnInterview.Status
-    # The status moves on (offered, then accepted or declined, then completed); the times say what
-    # happened before, so an interview held counts as offered and accepted too.
-    offered = Q(offered_at__isnull=False) | Q(
-        status__in=[status.OFFERED, status.ACCEPTED, status.DECLINED, status.COMPLETED]
-    )
-    accepted = Q(accepted_at__isnull=False) | Q(status__in=[status.ACCEPTED, status.COMPLETED])
-    declined = Q(status=status.DECLINED)
-    completed = Q(status=status.COMPLETED, completed_at__isnull=False)
-    figures = interviews.aggregate(
-        returns=Count("id"),
-        offered=Count("id", filter=offered),
-        accepted=Count("id", filter=accepted & ~declined),
-        declined=Count("id", filter=declined),
-        waiting=Count("id", filter=offered & ~accepted & ~declined),
-        completed=Count("id", filter=completed),
-        on_time=Count("id", filter=completed & Q(completed_at__lte=F("due_at"))),
-    )
+    figures = {stage: counts.get("interviews", stage) for stage in INTERVIEW_STAGES}
     returns = suppression.count(figures["returns"])
     stages = [
         ("offered", "Offered an interview"),
@@ -537,35 +393,24 @@ def return_interviews_panel(period: Period, people: People) -> Panel:
 # --- exclusions (education) ----------------------------------------------------------------------------
 
 
-def exclusions_panel(period: Period, people: People, by_rank: Counter[int] | None = None) -> Panel:
+def exclusions_panel(counts: Counts) -> Panel:
     """Suspensions and permanent exclusions in the period of young people at risk (current level)."""
-    if by_rank is None:
-        by_rank = current_ranks(period, people)
-    # The young people at risk, as a subquery (already narrowed to the chosen young people).
-    at_risk_people = (
-        current_assessments(period, people).filter(agreed_level__rank__gte=AT_RISK_RANK).values("person_id")
+    by_rank = _current_ranks(counts)
+    kinds = list(ExclusionKind.objects.filter(active=True).values_list("code", "label"))
+    exclusion_counts = suppression.counts(
+        {code: counts.get("exclusions.kind.exclusions", code) for code, _ in kinds}
     )
-    rows = list(
-        Exclusion.objects.filter(
-            starts_on__gte=period.first_day,
-            starts_on__lte=period.today,
-            status__in=Exclusion.STANDING,
-            person_id__in=at_risk_people,
-        ).values_list("person_id", "kind_id")
+    people_counts = suppression.counts(
+        {code: counts.get("exclusions.kind.people", code) for code, _ in kinds}
     )
-    exclusions_by_kind = Counter(kind_id for _, kind_id in rows)
-    people_by_kind = Counter(kind_id for person_id, kind_id in set(rows))
-    kinds = list(ExclusionKind.objects.filter(active=True).values_list("pk", "label"))
-    exclusion_counts = suppression.counts({pk: exclusions_by_kind[pk] for pk, _ in kinds})
-    people_counts = suppression.counts({pk: people_by_kind[pk] for pk, _ in kinds})
     at_risk_total = suppression.count(sum(n for rank, n in by_rank.items() if rank >= AT_RISK_RANK))
-    excluded = suppression.count(len({person_id for person_id, _ in rows}))
+    excluded = suppression.count(counts.get("exclusions.people"))
     table = TableBuilder(
         caption="Suspensions and exclusions of young people at risk",
         columns=("Kind", "Young people", "Exclusions"),
     )
-    for pk, label in kinds:
-        table.add(label, people_counts[pk].text, exclusion_counts[pk].text)
+    for code, label in kinds:
+        table.add(label, people_counts[code].text, exclusion_counts[code].text)
     table.notes.append(
         "Young people at risk: those whose current agreed level is low or standard risk or above. Exclusions "
         "that started in the period and stand (not overturned or withdrawn)."
@@ -575,7 +420,7 @@ def exclusions_panel(period: Period, people: People, by_rank: Counter[int] | Non
         id="exclusions",
         title="Suspensions and exclusions of young people at risk",
         description=description,
-        values=[(label, people_counts[pk].value) for pk, label in kinds],
+        values=[(label, people_counts[code].value) for code, label in kinds],
         category_title="Kind",
         value_title="Young people",
         table=table.build(),
@@ -595,15 +440,11 @@ def exclusions_panel(period: Period, people: People, by_rank: Counter[int] | Non
     )
 
 
-PANELS = (referrals_panel, risk_panel, missing_panel, return_interviews_panel, exclusions_panel)
-
-
-def all_panels(period: Period, people: People) -> list[Panel]:
-    by_rank = current_ranks(period, people)
+def all_panels(counts: Counts) -> list[Panel]:
     return [
-        referrals_panel(period, people),
-        risk_panel(period, people, by_rank),
-        missing_panel(period, people),
-        return_interviews_panel(period, people),
-        exclusions_panel(period, people, by_rank),
+        referrals_panel(counts),
+        risk_panel(counts),
+        missing_panel(counts),
+        return_interviews_panel(counts),
+        exclusions_panel(counts),
     ]

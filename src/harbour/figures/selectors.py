@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 
 from harbour.audit import services as audit
-from harbour.figures import panels, policies, suppression
+from harbour.figures import panels, policies, summary, suppression
+from harbour.figures.counting import count_live, counts_for
 from harbour.figures.filters import Filters, Period, cohort, period_of
 from harbour.figures.panels import Panel
 
@@ -28,6 +31,8 @@ class Dashboard:
     period: Period
     panels: list[Panel]
     threshold: int
+    counted_at: datetime | None  # when the summary read was counted; None: counted for this view
+    refresh_minutes: int
 
 
 def figures_for(*, actor: Any, filters: Filters) -> Dashboard:
@@ -38,17 +43,32 @@ def figures_for(*, actor: Any, filters: Filters) -> Dashboard:
     if not policies.can_view_figures(actor):
         raise PermissionDenied("Partnership figures need partnership.performance or analytics.pseudonymised.")
     period = period_of(filters.months)
+    found = summary.summary_counts(filters, period.today)
+    if found is not None:
+        values, counted = found
+        counts = counts_for(values, period)
+        counted_at: datetime | None = counted.counted_at
+    else:
+        counts = count_live(period, _chosen(filters, period))
+        counted_at = None
+    result = Dashboard(
+        filters=filters,
+        period=period,
+        panels=panels.all_panels(counts),
+        threshold=suppression.threshold(),
+        counted_at=counted_at,
+        refresh_minutes=settings.HARBOUR_FIGURES_REFRESH_MINUTES,
+    )
+    audit.record(actor, "figures.viewed", None, detail=filters.audit_detail())
+    return result
+
+
+def _chosen(filters: Filters, period: Period) -> Any:
+    """The chosen young people's ids (a list, or a subquery when there are very many), or None for all."""
     people: Any = cohort(filters, today=period.today)
     if people is not None:
         most = COHORT_AS_LIST_MAX_POSTGRESQL if connection.vendor == "postgresql" else COHORT_AS_LIST_MAX
         ids = list(people.values_list("pk", flat=True)[: most + 1])
         if len(ids) <= most:
             people = ids
-    result = Dashboard(
-        filters=filters,
-        period=period,
-        panels=panels.all_panels(period, people),
-        threshold=suppression.threshold(),
-    )
-    audit.record(actor, "figures.viewed", None, detail=filters.audit_detail())
-    return result
+    return people
