@@ -38,7 +38,9 @@ MAX_TEXT = 10_000
 MAX_SOURCE = 300
 
 
-def _text_problem(value: str, *, max_length: int = MAX_TEXT, required: str = "") -> str | None:
+def text_problem(value: str, *, max_length: int = MAX_TEXT, required: str = "") -> str | None:
+    """Why ``value`` cannot be stored as an assessment's free text (empty when ``required`` says so, too
+    long, a NUL character), or ``None`` when it can. Callers that write offers in bulk check with it."""
     if required and not value.strip():
         return required
     if len(value) > max_length:
@@ -85,7 +87,7 @@ def indicator_offer(
         raise ValidationError(
             {"source_id": "Say which module, kind of record and record the offer comes from."}
         )
-    problem = _text_problem(evidence)
+    problem = text_problem(evidence)
     if problem:
         raise ValidationError({"evidence": problem})
     agency = _primary_agency(actor) if actor is not None and actor.is_authenticated else None
@@ -339,7 +341,7 @@ def contribution_save(
             ("evidence", answer.evidence, MAX_TEXT),
             ("source", answer.source, MAX_SOURCE),
         ):
-            problem = _text_problem(text, max_length=limit)
+            problem = text_problem(text, max_length=limit)
             if problem:
                 errors[f"{prefix}.{name}"] = problem
         if (
@@ -348,7 +350,7 @@ def contribution_save(
             and f"{prefix}.evidence" not in errors
         ):
             errors[f"{prefix}.evidence"] = "Give the evidence for a yes."
-    problem = _text_problem(summary)
+    problem = text_problem(summary)
     if problem:
         errors["summary"] = problem
     if errors:
@@ -435,7 +437,7 @@ def offer_decline(
     ``version``: the offer's version as the actor saw it (the page and the API send it). If the offering
     module changed the evidence since, nothing is declined and ``ConflictError`` says so."""
     contribution, offer = _offer_for_contribution(actor, contribution_id, offer_id)
-    problem = _text_problem(reason, required="Say why you are not taking this indicator.")
+    problem = text_problem(reason, required="Say why you are not taking this indicator.")
     if problem:
         raise ValidationError({"reason": problem})
     try:
@@ -548,7 +550,7 @@ def assessment_sections_save(
         ("extra_familial_summary", extra_familial_summary),
         ("home_protective_factors", home_protective_factors),
     ):
-        problem = _text_problem(value)
+        problem = text_problem(value)
         if problem:
             errors[name] = problem
     if errors:
@@ -580,10 +582,10 @@ def assessment_agree(*, actor: Any, assessment_id: UUID, version: int, data: Agr
     level = RiskLevel.objects.filter(code=data.agreed_level, tool_id=assessment.tool_version.tool_id).first()
     if level is None:
         errors["agreed_level"] = "Select the agreed level."
-    problem = _text_problem(data.rationale, required="Say why you agree this level.")
+    problem = text_problem(data.rationale, required="Say why you agree this level.")
     if problem:
         errors["rationale"] = problem
-    problem = _text_problem(data.judgement_reason)
+    problem = text_problem(data.judgement_reason)
     if problem:
         errors["judgement_reason"] = problem
     computed = assessment.computed_level
@@ -649,7 +651,7 @@ def assessment_close(*, actor: Any, assessment_id: UUID, version: int, reason: s
     assessment = _assessment_for_update(actor, assessment_id)
     _require_lead(actor, assessment)
     _require_open(assessment)
-    problem = _text_problem(reason, required="Say why the assessment is being closed without agreement.")
+    problem = text_problem(reason, required="Say why the assessment is being closed without agreement.")
     if problem:
         raise ValidationError({"reason": problem})
     with transaction.atomic():

@@ -7,8 +7,8 @@ missing, and the demo practitioner's caseload (so the demo shows the education p
 queues). Other school-age young people get a little: some attendance, the odd suspension.
 Deterministic: every choice comes from ``rand.stream(seed, "education")`` in a fixed order of ids.
 Rows are written through the seed's sink (COPY on PostgreSQL) in one transaction, then the indicators
-they support are offered to the joint assessment through ``education.indicators.refresh_for`` (as the
-nightly tick would), for those with a record that holds today.
+they support are offered to the joint assessment through ``assessments.services.indicator_offer``, as
+``education.indicators.refresh_for`` (the nightly tick) would, for those with a record that holds today.
 """
 
 from __future__ import annotations
@@ -21,16 +21,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from harbour.access.models import Allocation
 from harbour.accounts.models import User
-from harbour.assessments.models import Indicator, OfferedIndicator
-from harbour.assessments.services import _text_problem
-from harbour.demo.audited import Entry, record_many
+from harbour.assessments import services as assessment_services
 from harbour.demo.rand import Ids, Weighted, chance, stream
 from harbour.demo.sinks import DatabaseSink
 from harbour.education import indicators
@@ -506,45 +503,28 @@ def _current(rows: list[Any], today: date) -> Any:
 
 
 def offer(holds: dict[Any, dict[str, Derived]]) -> int:
-    """Offer each young person's indicators to the joint assessment as ``indicators.refresh_for`` does
-    for someone offered nothing before (through ``assessments.services.indicator_offer``): the offers,
-    this app's record of them and one ``indicator.offered`` audit event each, written in bulk, young
-    people in order of id. Returns how many were offered."""
-    codes = {code for person in holds.values() for code in person}
-    active = {row.code: row for row in Indicator.objects.filter(code__in=codes, active=True)}
+    """Offer each young person's indicators to the joint assessment through the offering service
+    (``assessments.services.indicator_offer``: its checks, its row and its ``indicator.offered`` event)
+    and keep this app's record of each, as ``indicators.refresh_for`` does for someone offered nothing
+    before; young people in order of id. Only the working out of what holds is done in bulk (``derived``,
+    checked against ``derived_for``). Returns how many were offered."""
+    people = Person.objects.in_bulk(list(holds))
     now = timezone.now()
-    offers: list[OfferedIndicator] = []
     records: list[EducationIndicatorOffer] = []
-    events: list[Entry] = []
     for person_id in sorted(holds):
+        person = people[person_id]
         for code, found in holds[person_id].items():
-            indicator = active.get(code)
-            if indicator is None:
-                raise ValidationError({"indicator_code": f"There is no active indicator {code!r}."})
-            problem = _text_problem(found.evidence)
-            if problem:
-                raise ValidationError({"evidence": problem})
-            url = f"{reverse('education:person', args=[person_id])}#{found.anchor}"
-            row = OfferedIndicator(
-                person_id=person_id,
-                indicator=indicator,
+            assessment_services.indicator_offer(
+                actor=None,
+                person=person,
+                indicator_code=code,
                 source_app=indicators.SOURCE_APP,
                 source_kind=found.source_kind,
                 source_id=found.source_id,
-                source_url=url[:500],
+                source_url=f"{reverse('education:person', args=[person_id])}#{found.anchor}",
                 observed_on=found.observed_on,
                 evidence=found.evidence,
-                timeframe="current",
             )
-            offers.append(row)
-            detail = {
-                "indicator": code,
-                "source_app": indicators.SOURCE_APP,
-                "source_kind": found.source_kind,
-                "source_id": found.source_id,
-                "updated": False,
-            }
-            events.append(("indicator.offered", row, person_id, detail))
             records.append(
                 EducationIndicatorOffer(
                     person_id=person_id,
@@ -557,11 +537,9 @@ def offer(holds: dict[Any, dict[str, Derived]]) -> int:
                 )
             )
     sink = DatabaseSink()
-    sink.extend(offers)
     sink.extend(records)
     sink.flush()
-    record_many(events)
-    return len(offers)
+    return len(records)
 
 
 def seed_education(

@@ -318,7 +318,7 @@ def fire_triggers(written: list[MissingEpisode], now: datetime) -> int:
         told: list[Any] | None = None
         for rule in rules:
             settings = rule.rule or {}
-            for key, episode in triggers._conditions(rule, episodes[person_id], {}, now):
+            for key, episode in triggers.conditions(rule, episodes[person_id], {}, now):
                 firing = TriggerFiring(
                     trigger=rule,
                     person_id=person_id,
@@ -334,7 +334,7 @@ def fire_triggers(written: list[MissingEpisode], now: datetime) -> int:
                         person_id=person_id,
                         kind=MissingNotice.Kind.TRIGGER,
                         firing=firing,
-                        summary=triggers._summary(rule)[:300],
+                        summary=triggers.summary_for(rule)[:300],
                         sent_at=now,
                     )
                     for user in told

@@ -54,7 +54,7 @@ from harbour.frontdoor.models import (
     ReferralSubject,
     Urgency,
 )
-from harbour.frontdoor.ticks import _managers_of
+from harbour.frontdoor.ticks import managers_of
 from harbour.people.models import Person
 
 STAFF_REFERRALS_PER_SCALE = 300
@@ -350,7 +350,7 @@ class _Builder:
         self.triage_team = Team.objects.filter(pk__in=team_ids).order_by("name").first()
         # A breach report tells the triage team's managers (as `harbour tick` would): how many, for
         # the breach history on the referral page.
-        self.triage_managers = len(_managers_of([self.triage_team.pk])) if self.triage_team is not None else 0
+        self.triage_managers = len(managers_of([self.triage_team.pk])) if self.triage_team is not None else 0
         demo = {m.user.username: m for m in memberships}
         practitioner = demo.get(self.demo_users.get("practitioner", ""))
         self.demo_referrer = (

@@ -23,7 +23,9 @@ from harbour.frontdoor.models import Referral, ReferralBreach, ReferralNotificat
 from harbour.frontdoor.policies import OPEN_STATUSES
 
 
-def _managers_of(team_ids: list[Any]) -> list[User]:
+def managers_of(team_ids: list[Any]) -> list[User]:
+    """The active users who manage any of these teams today (a current membership in a managing role),
+    by username, each once."""
     today = timezone.localdate()
     memberships = (
         Membership.objects.filter(
@@ -66,10 +68,10 @@ def report_breaches(now: datetime) -> int:
     fallback: list[Any] | None = None
     for referral in overdue:
         if referral.triage_team_id is not None:
-            managers = _managers_of([referral.triage_team_id])
+            managers = managers_of([referral.triage_team_id])
         else:
             fallback = fallback if fallback is not None else _front_door_team_ids()
-            managers = _managers_of(fallback)
+            managers = managers_of(fallback)
         created = ReferralNotification.objects.bulk_create(
             [
                 ReferralNotification(

@@ -30,7 +30,7 @@ def _told_about(interview: ReturnInterview) -> list[User]:
     if interview.interviewer is not None and interview.interviewer.is_active:
         users[interview.interviewer.pk] = interview.interviewer
     if interview.team_id is not None:
-        for manager in triggers._managers_of([interview.team_id]):
+        for manager in triggers.managers_of([interview.team_id]):
             users.setdefault(manager.pk, manager)
     for lead in triggers.lead_professionals(interview.person_id):
         users.setdefault(lead.pk, lead)

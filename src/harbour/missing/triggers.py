@@ -47,7 +47,9 @@ TICK_LOOK_BACK_DAYS = 7
 IMPORT_CURRENT_DAYS = 7
 
 
-def _managers_of(team_ids: list[Any]) -> list[User]:
+def managers_of(team_ids: list[Any]) -> list[User]:
+    """The active users who manage any of these teams today, by username, each once: who is told when
+    nobody is allocated by name."""
     today = timezone.localdate()
     memberships = (
         Membership.objects.filter(
@@ -79,8 +81,8 @@ def lead_professionals(person_id: Any) -> list[User]:
         if a.team_id
     ]
     if teams:
-        return _managers_of(teams)
-    return _managers_of(_front_door_team_ids())
+        return managers_of(teams)
+    return managers_of(_front_door_team_ids())
 
 
 def _front_door_team_ids() -> list[Any]:
@@ -104,9 +106,11 @@ def is_current(episode: MissingEpisode) -> bool:
     return episode.created_at - last_known <= timedelta(days=IMPORT_CURRENT_DAYS)
 
 
-def _conditions(
+def conditions(
     trigger: MissingTrigger, episodes: list[MissingEpisode], fired: dict[str, TriggerFiring], now: datetime
 ) -> list[tuple[str, MissingEpisode | None]]:
+    """The conditions of ``trigger`` these episodes of one young person meet, as (condition key, the
+    episode it fires on), given the firings so far by key; ``evaluate_person`` fires those not fired."""
     rule = trigger.rule or {}
     kind = rule.get("kind")
     if kind == "first_episode_in_care":
@@ -140,7 +144,8 @@ def _conditions(
     return []
 
 
-def _summary(trigger: MissingTrigger) -> str:
+def summary_for(trigger: MissingTrigger) -> str:
+    """The one line a notice of this trigger's firing shows (no name: the page says who)."""
     action = (trigger.rule or {}).get("action", "")
     if action == "strategy-discussion":
         return f"{trigger.label}: consider a strategy discussion"
@@ -171,7 +176,7 @@ def _fire(
                 person_id=person_id,
                 kind=MissingNotice.Kind.TRIGGER,
                 firing=firing,
-                summary=_summary(trigger)[:300],
+                summary=summary_for(trigger)[:300],
                 sent_at=now,
             )
             for user in recipients
@@ -220,7 +225,7 @@ def evaluate_person(person_id: Any, now: datetime) -> int:
                 "episode"
             )
         }
-        for key, episode in _conditions(trigger, episodes, fired, now):
+        for key, episode in conditions(trigger, episodes, fired, now):
             if key in fired:
                 continue
             if _fire(trigger, person_id, key, episode, now) is not None:
