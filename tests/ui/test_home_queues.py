@@ -164,6 +164,22 @@ def test_a_counted_queue_builds_only_what_it_shows(world, only_test_queues):
     assert "2997 more not shown here." in queue.text
 
 
+def test_a_queue_shorter_than_its_limit_is_not_counted_again(world, only_test_queues):
+    counted = []
+
+    def count(actor):
+        counted.append(actor)
+        return 99
+
+    built = [QueueItem(title=f"Item {n}", url=f"/{n}/") for n in range(2)]
+    queues.register(
+        WorkQueue("short", "Short", "None.", capability=None, items=lambda actor: built, count=count, limit=3)
+    )
+    queue = section(home(world, "analyst"), "short")
+    assert queue.find("h2").text == "Short 2 items"  # fewer than the limit: that is all there is
+    assert not counted
+
+
 def test_a_failing_queue_does_not_break_the_home_page(world, only_test_queues, caplog):
     def broken(actor):
         raise RuntimeError("database is having a bad day")

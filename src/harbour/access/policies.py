@@ -7,6 +7,7 @@ query about one person and ``explain`` lists the sources that apply, so the thre
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -173,24 +174,6 @@ def _asked_person_by_person(condition: Q) -> Q:
     return Q(Exists(ids.filter(**{column: OuterRef("pk")})))
 
 
-def person_by_person_q(actor: Any, *, include_temporary: bool = True) -> Q:
-    """``full_access_q`` asked of each person on its own: the same sources, each an ``EXISTS`` that
-    looks up this person through its index, so the actor's whole network is never worked out.
-
-    For a few people at a time (a queue's rows, one record): a manager's network can be tens of
-    thousands of young people, and working it out whole took seconds at scale 100.
-    """
-    if not is_staff_member(actor):
-        return Q(pk__in=[])
-    sources = _sources(actor, include_temporary=include_temporary)
-    direct = [_asked_person_by_person(source) for source in sources]
-    if not include_temporary:
-        return _or(direct)
-    base = _or(direct)
-    linked = [_asked_person_by_person(linked(base)) for _code, linked, _explain in _linked_sources]
-    return _or(direct + linked)
-
-
 def _or(conditions: list[Q]) -> Q:
     combined = Q(pk__in=[])
     for condition in conditions:
@@ -216,30 +199,91 @@ _VISIBLE_CHUNK = 5_000
 def visible_among(actor: Any, person_ids: Iterable[Any], *, include_temporary: bool = True) -> set[Any]:
     """Of these people, the ones this actor sees in full, remembered for the rest of the request.
 
-    Asked person by person (``person_by_person_q``): for the rows a page shows, never the actor's whole
-    network. ``can_see_full`` shares the answers, so a page that checks a person twice asks once.
-    With ``include_temporary=False``: the ones in the actor's standing network (their caseload).
+    Asked for these people only (``_seen_among``): for the rows a page shows, never the actor's whole
+    network. When the request already holds the actor's id set (``full_access_id_set``), the answer
+    is read from it instead. ``can_see_full`` shares the answers, so a page that checks a person twice
+    asks once. With ``include_temporary=False``: the ones in the actor's standing network (their
+    caseload).
     """
     wanted = set(person_ids)
     if not wanted or not is_staff_member(actor):
         return set()
-    # The set of everyone the actor sees, read once a request (a home page asks a dozen times); when
-    # there are too many to hold, the wanted people are checked on their own.
-    known = full_access_id_set(actor, include_temporary=include_temporary)
+    # The actor's id set answers for these people and for the rest of the request, unless it is known
+    # to be too large to hold: then only these people are asked about.
+    held, known = request_context.kept(_id_set_key(actor, include_temporary))
+    if not held and not _known_too_large(actor, include_temporary):
+        held, known = True, full_access_id_set(actor, include_temporary=include_temporary)
     if known is not None:
         return wanted & known
     cache: dict[Any, bool] = request_context.once_a_request(
         ("access-checked", actor.pk, include_temporary), dict
     )
     unknown = [pk for pk in wanted if pk not in cache]
-    if unknown:
-        people = Allocation._meta.get_field("person").related_model._default_manager
-        condition = person_by_person_q(actor, include_temporary=include_temporary)
-        for start in range(0, len(unknown), _VISIBLE_CHUNK):
-            chunk = unknown[start : start + _VISIBLE_CHUNK]
-            found = set(people.filter(ids_in(chunk)).filter(condition).values_list("pk", flat=True))
-            cache.update({pk: pk in found for pk in chunk})
+    for start in range(0, len(unknown), _VISIBLE_CHUNK):
+        chunk = unknown[start : start + _VISIBLE_CHUNK]
+        found = _seen_among(actor, chunk, include_temporary=include_temporary)
+        cache.update({pk: pk in found for pk in chunk})
     return {pk for pk in wanted if cache[pk]}
+
+
+def _narrowed(condition: Q, ids: list[Any]) -> QuerySet[Any] | None:
+    """A source written as ``pk IN (subquery)`` narrowed to these people: the subquery's rows about
+    them, found through its person index. None for any other shape."""
+    subquery = ids_of(condition)
+    if subquery is None or len(subquery.query.values_select) != 1:
+        return None
+    return subquery.filter(ids_in(ids, subquery.query.values_select[0]))
+
+
+def _among(conditions: list[Q], ids: list[Any]) -> set[Any]:
+    """Which of these people match any of the conditions: one query for those written as
+    ``pk IN (subquery)`` (each narrowed to these people, then ``UNION``), one each for the others."""
+    people = Allocation._meta.get_field("person").related_model._default_manager
+    narrowed: list[QuerySet[Any]] = []
+    found: set[Any] = set()
+    for condition in conditions:
+        if condition == Q(pk__in=[]):  # a source that gives no one
+            continue
+        subquery = _narrowed(condition, ids)
+        if subquery is None:
+            found |= set(people.filter(ids_in(ids)).filter(condition).values_list("pk", flat=True))
+        else:
+            narrowed.append(subquery)
+    if narrowed:
+        combined = narrowed[0].union(*narrowed[1:]) if len(narrowed) > 1 else narrowed[0]
+        found |= {next(iter(row.values())) for row in combined}
+    return found & set(ids)
+
+
+def _seen_among(actor: Any, ids: list[Any], *, include_temporary: bool) -> set[Any]:
+    """Of these people, the ones ``full_access_q`` gives: each source asked about them alone, then
+    whether the rest are linked (a parent or carer) to someone the actor sees. The same sources and
+    the same linked conditions as ``full_access_q``, so the two cannot disagree."""
+    if not is_staff_member(actor):
+        return set()
+    sources = _sources(actor, include_temporary=include_temporary)
+    found = _among(sources, ids)
+    rest = [pk for pk in ids if pk not in found]
+    if rest and include_temporary and _linked_sources:
+        base = _any_of(sources)
+        found |= _among([linked(base) for _code, linked, _explain in _linked_sources], rest)
+    return found
+
+
+def person_by_person_q(actor: Any, *, include_temporary: bool = True) -> Q:
+    """``full_access_q`` asked of each person on its own: the same sources, each an ``EXISTS`` that
+    looks up this person through its index, so the actor's whole network is never worked out (for a
+    condition on another query; ``visible_among`` answers for a list of people more cheaply).
+    """
+    if not is_staff_member(actor):
+        return Q(pk__in=[])
+    sources = _sources(actor, include_temporary=include_temporary)
+    direct = [_asked_person_by_person(source) for source in sources]
+    if not include_temporary:
+        return _or(direct)
+    base = _or(direct)
+    linked = [_asked_person_by_person(linked(base)) for _code, linked, _explain in _linked_sources]
+    return _or(direct + linked)
 
 
 def full_access_ids(actor: Any, *, include_temporary: bool = True) -> QuerySet[Any]:
@@ -280,16 +324,47 @@ def full_access_id_set(actor: Any, *, include_temporary: bool = True) -> frozens
     and read every relationship in the county to find a practitioner's young people's parents.
     """
     return request_context.once_a_request(
-        ("access-ids", actor.pk, include_temporary), lambda: _find_full_access_ids(actor, include_temporary)
+        _id_set_key(actor, include_temporary), lambda: _find_full_access_ids(actor, include_temporary)
     )
 
 
 def _find_full_access_ids(actor: Any, include_temporary: bool) -> frozenset[Any] | None:
+    if _known_too_large(actor, include_temporary):
+        return None
+    found = _read_full_access_ids(actor, include_temporary)
+    if found is None:
+        _too_large_at[(actor.pk, include_temporary)] = time.monotonic()
+    else:
+        _too_large_at.pop((actor.pk, include_temporary), None)
+    return found
+
+
+def _id_set_key(actor: Any, include_temporary: bool) -> tuple[str, Any, bool]:
+    return ("access-ids", actor.pk, include_temporary)
+
+
+# When an actor's network was last found too large to hold as ids (the front door sees every young
+# person on a referral of the last 30 days, some 5,800 at scale 100): for a while their later requests
+# do not read up to 5,000 ids only to give them up (30 ms), and ask about the people a page shows
+# instead. A hint about how to ask, never an answer: every form gives the same answer, so a network
+# that has shrunk meanwhile is only asked about the slower way until the hint expires.
+_TOO_LARGE_HINT_SECONDS = 600.0
+_too_large_at: dict[tuple[Any, bool], float] = {}
+
+
+def _known_too_large(actor: Any, include_temporary: bool) -> bool:
+    found_at = _too_large_at.get((actor.pk, include_temporary))
+    return found_at is not None and time.monotonic() - found_at < _TOO_LARGE_HINT_SECONDS
+
+
+def _read_full_access_ids(actor: Any, include_temporary: bool) -> frozenset[Any] | None:
     found: set[Any] | None = None
     if is_staff_member(actor):
         found = _read_ids(_any_of(_sources(actor, include_temporary=include_temporary)))
         if found is not None and include_temporary and _linked_sources:
-            base = Q(pk__in=list(found))
+            # The sources' people as one array parameter (a list is one query parameter an id).
+            people = Allocation._meta.get_field("person").related_model._default_manager
+            base = Q(pk__in=people.filter(ids_in(list(found))).values("pk"))
             for _code, linked, _explain in _linked_sources:
                 more = _read_ids(linked(base))
                 if more is None:

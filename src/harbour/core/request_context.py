@@ -62,6 +62,15 @@ def once_a_request(key: Hashable, compute: Callable[[], T]) -> T:
     return value
 
 
+def kept(key: Hashable) -> tuple[bool, Any]:
+    """Whether this request already worked out the answer for this key, and the answer if so (never
+    works it out: for a caller that would rather ask a cheaper question than start an expensive one)."""
+    store = _cache.get()
+    if store is None or key not in store:
+        return False, None
+    return True, store[key]
+
+
 def forget(matches: Callable[[Hashable], bool]) -> None:
     """Drop the kept answers whose keys match (after a write that changes them)."""
     store = _cache.get()

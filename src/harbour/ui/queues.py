@@ -20,7 +20,9 @@ shows whatever it returns to the actor.
 
 A queue that can be long (a manager's whole team's caseload) gives ``count`` too: then ``items``
 returns only the first ``limit`` items and ``count`` says how many there are in all, so the home page
-does not build thousands of rows to show twenty.
+does not build thousands of rows to show twenty. ``count`` is asked only when ``items`` returned
+``limit`` items: fewer means they are all there is (most queues are short, and a count is one more
+query, or for a queue filtered by access, three).
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ class WorkQueue:
     columns: tuple[str, str, str] = ("Item", "Details", "Status")
     limit: int = 25  # items shown on the home page; the count is always the full number
     more_url: str | None = None  # URL name of a page listing them all, linked when some are hidden
-    # How many items there are in all; when given, ``items`` returns at most ``limit`` of them.
+    # How many items there are in all; when given, ``items`` returns the first ``limit`` of them (so
+    # fewer than ``limit`` are all of them, and the count is not asked).
     count: Callable[[Any], int] | None = None
 
 
@@ -121,7 +124,7 @@ def fill(queue: WorkQueue, actor: Any) -> FilledQueue:
     """Run the queue's query for the actor. One failing queue must not take the home page down."""
     try:
         items = list(queue.items(actor))
-        total = queue.count(actor) if queue.count is not None else None
+        total = queue.count(actor) if queue.count is not None and len(items) >= queue.limit else None
     except Exception:  # a domain app's bug: log it (no personal data) and say so on the page
         logger.exception("Work queue %s could not be loaded", queue.code)
         return FilledQueue(queue, [], failed=True)
