@@ -114,3 +114,23 @@ def test_answers_are_kept_for_the_request_and_forgotten_when_access_changes(coun
         request_context.end_cache(kept)
     # Outside a request nothing is kept.
     assert policies.visible_among(officer, [county.inside.pk]) == {county.inside.pk}
+
+
+def test_a_network_known_to_be_too_large_is_not_read_again(county, monkeypatch):
+    monkeypatch.setattr(policies, "_too_large_at", {})
+    monkeypatch.setattr(policies, "_ID_SET_MAX", 0)
+    practitioner = _fresh(county.users["practitioner"])
+    assert policies.full_access_id_set(practitioner) is None  # found too large: remembered as a hint
+    monkeypatch.setattr(policies, "_ID_SET_MAX", 5_000)
+    expected = set(Person.objects.filter(policies.full_access_q(practitioner)).values_list("pk", flat=True))
+    everyone = list(Person.objects.values_list("pk", flat=True))
+    kept = request_context.start_cache()  # a later request
+    try:
+        assert policies.full_access_id_set(_fresh(practitioner)) is None  # not read again
+        assert policies.visible_among(_fresh(practitioner), everyone) == expected  # the same answer
+        assert policies.can_see_full(_fresh(practitioner), county.extra["mother"])
+        assert not policies.can_see_full(_fresh(practitioner), county.outside)
+    finally:
+        request_context.end_cache(kept)
+    monkeypatch.setattr(policies, "_TOO_LARGE_HINT_SECONDS", 0.0)  # once the hint expires, read again
+    assert policies.full_access_id_set(_fresh(practitioner)) == frozenset(expected)
