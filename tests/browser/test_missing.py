@@ -131,3 +131,49 @@ def test_front_door_reviews_police_log_rows(page, live_server, world):
     assert "log.csv, line 7" in page.content()
     page.goto(f"{live_server.url}/missing/police-log/review/")
     assert_accessible(page)
+
+
+def test_lead_adds_a_photo_to_the_missing_profile(page, live_server, world, tmp_path, page_problems):
+    import io
+
+    from PIL import Image
+
+    page_problems.allow(r"422")  # the empty form answers 422, as it should
+    lead = world.users["practitioner"]
+    services.profile_save(
+        actor=lead,
+        person=world.inside,
+        version=None,
+        data=services.ProfileInput(
+            description="About 160 cm, slim, dyed red hair.",
+            associates="",
+            places="",
+            phones_social="",
+            health="",
+            money_transport="",
+            vulnerabilities="",
+        ),
+    )
+    photo = tmp_path / "photo.jpg"
+    buffer = io.BytesIO()
+    Image.new("RGB", (600, 800), (120, 90, 70)).save(buffer, format="JPEG")
+    photo.write_bytes(buffer.getvalue())
+    sign_in(page, live_server, lead)
+    page.goto(f"{live_server.url}/missing/people/{world.inside.pk}/profile/")
+    page.get_by_role("link", name="Add a photo").click()
+    expect_path(page, rf"^/missing/people/{world.inside.pk}/profile/photo/$")
+    assert_accessible(page)
+    page.get_by_role("button", name="Save photo").click()  # nothing chosen: errors, not a crash
+    assert "Select a photo" in page.content()
+    assert "Enter when the photo was taken" in page.content()
+    assert_accessible(page)
+    page.get_by_label("Photo", exact=True).set_input_files(str(photo))
+    page.locator('input[name="taken_on_day"]').fill("1")
+    page.locator('input[name="taken_on_month"]').fill("9")
+    page.locator('input[name="taken_on_year"]').fill("2026")
+    page.get_by_role("button", name="Save photo").click()
+    expect_path(page, rf"^/missing/people/{world.inside.pk}/profile/$")
+    image = page.get_by_role("img", name=f"Photo of {world.inside.full_name} on their missing profile")
+    assert image.evaluate("element => element.naturalWidth") == 600  # served and drawn
+    assert "Taken 1 September 2026" in page.content()
+    assert_accessible(page)

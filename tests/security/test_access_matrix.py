@@ -115,6 +115,11 @@ WEB_ROUTES: dict[str, Callable[[Case], int | str]] = {
     "missing:episode_new": _edit,
     "missing:profile": _edit,
     "missing:profile_pdf": lambda case: 404,
+    # The profile photo: without a profile the photo page sends an editor back to start one; no one has
+    # a photo, so the image is 404 for all; removing is POST only (its checks: test_profile_photo.py).
+    "missing:profile_photo": lambda case: 302 if _edit(case) == 200 else _edit(case),
+    "missing:profile_photo_image": lambda case: 404,
+    "missing:profile_photo_remove": lambda case: 405,
     # Education follows the record: read in full only; recording needs person.edit (the kinds of record
     # and the other education pages are checked in tests/security/test_education_pages_matrix.py).
     "education:person": _full_only,

@@ -36,6 +36,9 @@ PERSON_PAGES = {
     "missing:episode_new",
     "missing:profile",
     "missing:profile_pdf",
+    "missing:profile_photo",
+    "missing:profile_photo_image",
+    "missing:profile_photo_remove",
 }  # access matrix
 OWNED = {"missing:notice_read"}
 # The police log review: the front door only (403 for everyone else).

@@ -301,3 +301,21 @@ class ProfileForm(GovukForm):
         "Money and transport", help_text="Bank cards, travel passes, how they usually travel."
     )
     vulnerabilities = _text("Vulnerabilities and missing history")
+
+
+class ProfilePhotoForm(GovukForm):
+    """A photo for the profile, and when it was taken (police need to know how recent it is)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    photo = forms.FileField(
+        label="Photo",
+        help_text="A recent photo that shows their face clearly: JPG, PNG or WebP, smaller than 10 MB.",
+        error_messages={"required": "Select a photo", "empty": "The selected file is empty."},
+    )
+    taken_on = GovukDateField(
+        label="When the photo was taken", help_text="For example, 27 3 2026", allow_future=False
+    )
+
+
+class ProfilePhotoRemoveForm(GovukForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -343,6 +343,26 @@ class MissingProfile(BaseModel):
         return f"Missing profile {self.pk}"
 
 
+class MissingProfilePhoto(BaseModel):
+    """The profile's current photo: what police ask for first when a young person goes missing.
+
+    Kept in the database, not as a file under a web server's media folder, so it is only ever served
+    through Harbour's access check and audit, and is backed up and erased with the record. Stored as
+    Harbour re-encoded it (JPEG, at most ``PHOTO_MAX_SIDE`` pixels a side, no camera metadata: no
+    location, device or original time). Only the current photo is kept: a new one replaces it.
+    """
+
+    profile = models.OneToOneField(MissingProfile, on_delete=models.CASCADE, related_name="photo")
+    image = models.BinaryField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    taken_on = models.DateField(help_text="When the photo was taken, so police know how recent it is.")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"Missing profile photo {self.pk}"
+
+
 class PoliceLogImport(BaseModel):
     """One run of ``harbour missing_import``: what the file held and what became of each row."""
 

@@ -23,6 +23,7 @@ from harbour.missing.models import (
     MissingEpisode,
     MissingNotice,
     MissingProfile,
+    MissingProfilePhoto,
     ReturnInterview,
     TriggerFiring,
 )
@@ -125,6 +126,18 @@ def profile_get_for(
             actor, "missing_profile.exported", profile, person_id=person.pk, detail={"format": "pdf"}
         )
     return person, profile
+
+
+def profile_photo_get_for(*, actor: Any, person_id: UUID) -> MissingProfilePhoto:
+    """The photo on the young person's profile, for those who see the young person in full. Audited as a
+    view of the person for this purpose; 404 when there is none."""
+    person = people_selectors.person_get_full_for(
+        actor=actor, person_id=person_id, purpose="missing-profile-photo"
+    )
+    photo = MissingProfilePhoto.objects.filter(profile__person=person).first()
+    if photo is None:
+        raise Http404
+    return photo
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ Audit details carry codes and ids only, never free text.
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from harbour.accounts.models import Agency, Team, User
 from harbour.audit import services as audit
-from harbour.core.errors import locked_for_update
+from harbour.core.errors import ConflictError, locked_for_update
 from harbour.core.models import Town
 from harbour.missing import offers, policies, triggers
 from harbour.missing.clock import due_at_for
@@ -32,6 +32,7 @@ from harbour.missing.models import (
     MissingEpisode,
     MissingNotice,
     MissingProfile,
+    MissingProfilePhoto,
     MissingSetting,
     PoliceRiskGrade,
     PushPullFactor,
@@ -39,6 +40,7 @@ from harbour.missing.models import (
     ReturnMethod,
     RiskGradeChange,
 )
+from harbour.missing.photos import Photo, UnusablePhotoError, photo_from_upload
 from harbour.people.models import Person
 
 MAX_TEXT = 10_000
@@ -490,6 +492,87 @@ def profile_save(*, actor: Any, person: Person, version: int | None, data: Profi
             detail={"created": existing is None},
         )
     return profile
+
+
+def _photo_lock(profile: MissingProfile, version: int | None) -> MissingProfilePhoto | None:
+    """The profile's photo under a lock, refusing the write if it changed since the page was opened
+    (``version`` None: there was no photo then)."""
+    # The profile's row is locked first, so two first photos sent at once are taken one after the other
+    # and the second is refused as a conflict, not a clash on the one-photo constraint.
+    list(MissingProfile.objects.select_for_update().filter(pk=profile.pk).values_list("pk", flat=True))
+    existing = MissingProfilePhoto.objects.filter(profile=profile).only("pk", "version").first()
+    if existing is None:
+        if version is not None:
+            raise ConflictError(PHOTO_CHANGED, current_version=0)
+        return None
+    if version is None:
+        raise ConflictError(PHOTO_CHANGED, current_version=existing.version)
+    locked: MissingProfilePhoto = locked_for_update(existing, expected_version=version)
+    return locked
+
+
+PHOTO_CHANGED = (
+    "Someone else changed the photo after you opened this page. Nothing has been saved: check the "
+    "photo shown now, then try again."
+)
+
+
+def profile_photo_save(
+    *, actor: Any, person: Person, version: int | None, upload: bytes, taken_on: date | None
+) -> MissingProfilePhoto:
+    """Add or replace the photo on the young person's Philomena profile.
+
+    ``version``: the photo's version when the page was opened (None if it had none). The upload is
+    decoded and saved again as JPEG without its metadata (photos.py); the old photo is not kept.
+    """
+    _require_person(actor, person)
+    errors: dict[str, str] = {}
+    profile = MissingProfile.objects.filter(person=person).first()
+    if profile is None:
+        errors["photo"] = "Save the profile first, then add a photo."
+    photo: Photo | None = None
+    try:
+        photo = photo_from_upload(upload)
+    except UnusablePhotoError as problem:
+        errors.setdefault("photo", str(problem))
+    if taken_on is None:
+        errors["taken_on"] = "Enter when the photo was taken"
+    elif taken_on > timezone.localdate():
+        errors["taken_on"] = "When the photo was taken must be today or in the past"
+    elif person.date_of_birth and taken_on < person.date_of_birth:
+        errors["taken_on"] = "When the photo was taken must be on or after their date of birth"
+    if errors or profile is None or photo is None or taken_on is None:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        existing = _photo_lock(profile, version)
+        saved = existing or MissingProfilePhoto(profile=profile)
+        saved.image = photo.jpeg
+        saved.width, saved.height = photo.width, photo.height
+        saved.taken_on = taken_on
+        saved.added_by = actor
+        saved.save()
+        audit.record(
+            actor,
+            "missing_profile.photo_saved",
+            profile,
+            person_id=person.pk,
+            detail={"replaced": existing is not None, "width": photo.width, "height": photo.height},
+        )
+    return saved
+
+
+def profile_photo_remove(*, actor: Any, person: Person, version: int) -> None:
+    """Remove the photo from the young person's profile (a wrong photo, or one too old to help)."""
+    _require_person(actor, person)
+    profile = MissingProfile.objects.filter(person=person).first()
+    if profile is None:
+        raise Http404
+    with transaction.atomic():
+        existing = _photo_lock(profile, version)
+        if existing is None:
+            raise Http404
+        existing.delete()
+        audit.record(actor, "missing_profile.photo_removed", profile, person_id=person.pk)
 
 
 def notice_mark_read(*, actor: Any, notice_id: UUID) -> None:

@@ -11,6 +11,13 @@ urlpatterns = [
     path("people/<uuid:person_id>/episodes/new/", views.episode_new, name="episode_new"),
     path("people/<uuid:person_id>/profile/", views.profile_edit, name="profile"),
     path("people/<uuid:person_id>/profile.pdf", views.profile_pdf, name="profile_pdf"),
+    path("people/<uuid:person_id>/profile/photo/", views.profile_photo_edit, name="profile_photo"),
+    path(
+        "people/<uuid:person_id>/profile/photo/remove/",
+        views.profile_photo_remove,
+        name="profile_photo_remove",
+    ),
+    path("people/<uuid:person_id>/profile/photo.jpg", views.profile_photo, name="profile_photo_image"),
     path("episodes/<uuid:episode_id>/", views.episode, name="episode"),
     path("episodes/<uuid:episode_id>/return/", views.episode_return, name="episode_return"),
     path("episodes/<uuid:episode_id>/grade/", views.episode_regrade, name="episode_regrade"),

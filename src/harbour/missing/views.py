@@ -7,6 +7,7 @@ Reads go through ``harbour.missing.selectors`` (policy and audit), writes throug
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -38,15 +39,20 @@ from harbour.missing.forms import (
     InterviewForm,
     OfferForm,
     ProfileForm,
+    ProfilePhotoForm,
+    ProfilePhotoRemoveForm,
     RegradeForm,
     ReturnForm,
 )
 from harbour.missing.inputs import EpisodeInput, InterviewInput, ProfileInput, ReturnInput
-from harbour.missing.models import MissingEpisode, MissingNotice, ReturnInterview
+from harbour.missing.models import MissingEpisode, MissingNotice, MissingProfilePhoto, ReturnInterview
+from harbour.missing.photos import PHOTO_MAX_BYTES
 
 GET_POST = ["GET", "POST"]
 # A Philomena profile not updated for this long is flagged for a check that it is still right.
 PROFILE_REVIEW_DAYS = 90
+# A profile photo older than this is flagged: a teenager's looks change quickly.
+PHOTO_OLD_DAYS = 183
 CONFLICT = (
     "Someone else saved this record after you opened it. Nothing you sent has been saved: check the page "
     "as it is now, then make your change again."
@@ -465,9 +471,94 @@ def profile_edit(request: HttpRequest, person_id: UUID) -> HttpResponse:
     return render(
         request,
         "missing/profile_form.html",
-        {"form": form, "person": person, "profile": profile},
+        {"form": form, "person": person, "profile": profile, **_photo_context(profile)},
         status=status,
     )
+
+
+@login_required
+@never_cache
+@require_http_methods(GET_POST)
+def profile_photo_edit(request: HttpRequest, person_id: UUID) -> HttpResponse:
+    """Add or replace the profile's photo (a multipart form); the current one is shown, with Remove."""
+    person, profile = selectors.profile_get_for(actor=request.user, person_id=person_id)
+    if not policies.can_record(request.user, person):
+        raise PermissionDenied
+    if profile is None:
+        messages.error(request, "Save the profile first, then add a photo.")
+        return redirect("missing:profile", person.pk)
+    photo = MissingProfilePhoto.objects.filter(profile=profile).only("pk", "version", "taken_on").first()
+    version = photo.version if photo else None
+    form = ProfilePhotoForm(request.POST or None, request.FILES or None, initial={"version": version})
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["photo"]
+        try:
+            services.profile_photo_save(
+                actor=request.user,
+                person=person,
+                version=form.cleaned_data["version"],
+                # Read no more than the limit: a larger file is refused without holding all of it.
+                upload=upload.read(PHOTO_MAX_BYTES + 1),
+                taken_on=form.cleaned_data["taken_on"],
+            )
+        except ConflictError:
+            messages.error(request, services.PHOTO_CHANGED)
+            return redirect("missing:profile_photo", person.pk)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Photo saved.")
+            return redirect("missing:profile", person.pk)
+    status = 422 if form.is_bound else 200
+    return render(
+        request,
+        "missing/profile_photo_form.html",
+        {
+            "form": form,
+            "person": person,
+            "photo": photo,
+            "remove_form": ProfilePhotoRemoveForm(initial={"version": version}) if photo else None,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def profile_photo_remove(request: HttpRequest, person_id: UUID) -> HttpResponse:
+    person, _profile = selectors.profile_get_for(actor=request.user, person_id=person_id)
+    form = ProfilePhotoRemoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The page was out of date. Nothing has been removed: try again.")
+        return redirect("missing:profile_photo", person.pk)
+    try:
+        services.profile_photo_remove(actor=request.user, person=person, version=form.cleaned_data["version"])
+    except ConflictError:
+        messages.error(request, services.PHOTO_CHANGED)
+        return redirect("missing:profile_photo", person.pk)
+    messages.success(request, "Photo removed.")
+    return redirect("missing:profile", person.pk)
+
+
+@login_required
+@never_cache
+def profile_photo(request: HttpRequest, person_id: UUID) -> HttpResponse:
+    """The photo itself, for the profile pages. Never cached by the browser or anything between."""
+    photo = selectors.profile_photo_get_for(actor=request.user, person_id=person_id)
+    response = HttpResponse(bytes(photo.image), content_type="image/jpeg")
+    response["Cache-Control"] = "no-store"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+def _photo_context(profile: Any) -> dict[str, Any]:
+    photo = (
+        MissingProfilePhoto.objects.filter(profile=profile).only("pk", "width", "height", "taken_on").first()
+        if profile
+        else None
+    )
+    old = photo is not None and photo.taken_on < timezone.localdate() - timedelta(days=PHOTO_OLD_DAYS)
+    return {"photo": photo, "photo_old": old}
 
 
 # Each profile box on the one-page PDF holds at most this much; the rest is in Harbour.
@@ -492,6 +583,7 @@ def _profile_context(person: Any, profile: Any) -> dict[str, Any]:
     episodes = list(
         MissingEpisode.objects.filter(person=person).select_related("kind", "setting", "found_town")[:5]
     )
+    photo = MissingProfilePhoto.objects.filter(profile=profile).first() if profile else None
     return {
         "person": person,
         "profile": profile,
@@ -500,7 +592,16 @@ def _profile_context(person: Any, profile: Any) -> dict[str, Any]:
         "episode_count": MissingEpisode.objects.filter(person=person).count(),
         "printed_at": timezone.localtime(),
         "addresses": list(person.addresses.filter(ends_on__isnull=True).select_related("town")[:1]),
+        "photo": photo,
+        # WeasyPrint reads the photo from the page itself: no URL, so no second request or its audit.
+        "photo_uri": f"data:image/jpeg;base64,{base64.b64encode(bytes(photo.image)).decode()}"
+        if photo
+        else "",
     }
+
+
+def _data_uri(jpeg: bytes) -> str:
+    return f"data:image/jpeg;base64,{base64.b64encode(jpeg).decode()}"
 
 
 def profile_document(person: Any, profile: Any) -> Any:
