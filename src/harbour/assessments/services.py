@@ -675,3 +675,62 @@ def assessment_close(*, actor: Any, assessment_id: UUID, version: int, reason: s
             },
         )
     return assessment
+
+
+# --- two records of one young person merged (people.merging) ----------------------------------------
+
+
+def assessments_after_merge(*, survivor_id: Any, at: datetime.datetime) -> list[dict[str, str]]:
+    """After two records of one young person become one: the latest agreed assessment is current and
+    each older agreed one is closed as superseded by the merge, as a later review supersedes it
+    (``closed_at`` the merge's time, no closer or reason). Written with ``update``, so its version and
+    other fields stay as they were and the unmerge can put it back exactly. Returns what changed, for
+    the merge's snapshot. Runs inside ``person_merge``'s transaction; the merge's audit event lists it."""
+    agreed = list(
+        Assessment.objects.select_for_update()
+        .filter(person_id=survivor_id, status=Assessment.Status.AGREED)
+        .order_by("-agreed_at", "-pk")
+        .values_list("pk", "closed_at")
+    )
+    superseded: list[dict[str, str]] = []
+    for pk, closed_at in agreed[1:]:
+        Assessment.objects.filter(pk=pk, status=Assessment.Status.AGREED).update(
+            status=Assessment.Status.CLOSED, closed_at=at
+        )
+        superseded.append(
+            {
+                "model": "assessments.assessment",
+                "pk": str(pk),
+                "field": "status",
+                "status": Assessment.Status.AGREED.value,
+                "closed_at": closed_at.isoformat() if closed_at else "",
+            }
+        )
+    return superseded
+
+
+def assessments_after_unmerge(
+    *, entries: list[dict[str, str]], at: datetime.datetime
+) -> list[dict[str, str]]:
+    """Undo ``assessments_after_merge`` once the rows are back on their own records: each assessment it
+    closed, still as the merge left it (closed at the merge's time ``at``), is agreed again with its own
+    values, unless a review of that young person has been agreed since the merge (it supersedes it, as
+    it would have anyway). Returns the entries left as they are, with why."""
+    not_restored: list[dict[str, str]] = []
+    for entry in entries:
+        closed_at = datetime.datetime.fromisoformat(entry["closed_at"]) if entry["closed_at"] else None
+        row = Assessment.objects.filter(pk=entry["pk"], status=Assessment.Status.CLOSED, closed_at=at).first()
+        if row is None:
+            not_restored.append({**entry, "why": "the assessment changed after the merge"})
+            continue
+        if (
+            Assessment.objects.filter(
+                person_id=row.person_id, status=Assessment.Status.AGREED, agreed_at__gt=at
+            )
+            .exclude(pk=row.pk)
+            .exists()
+        ):
+            not_restored.append({**entry, "why": "a review agreed after the merge supersedes it"})
+            continue
+        Assessment.objects.filter(pk=row.pk).update(status=entry["status"], closed_at=closed_at)
+    return not_restored

@@ -30,6 +30,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from harbour.access import policies
 from harbour.audit import services as audit
@@ -52,6 +53,18 @@ DUPLICATE_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 MAX_REASON_LENGTH = 2000
+
+# What other apps do when two records become one, beyond re-pointing rows: (after the merge, after the
+# unmerge), as dotted paths (as cross-app references are strings: people does not import the apps built
+# on it). ``after_merge(*, survivor_id, at)`` returns the rows it changed, kept in the snapshot under the
+# key; ``after_unmerge(*, entries, at)`` puts them back and returns those it could not.
+MERGE_STEPS: dict[str, tuple[str, str]] = {
+    # At most one current agreed joint assessment: the latest; older ones are superseded by the merge.
+    "superseded_assessments": (
+        "harbour.assessments.services.assessments_after_merge",
+        "harbour.assessments.services.assessments_after_unmerge",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -290,6 +303,10 @@ def person_merge(
         gone.save()
         moved, left = _re_point(kept, gone)
         now = timezone.now()
+        steps = {
+            key: import_string(after_merge)(survivor_id=kept.pk, at=now)
+            for key, (after_merge, _undo) in MERGE_STEPS.items()
+        }
         merge = PersonMerge.objects.create(
             survivor=kept,
             merged=gone,
@@ -304,6 +321,7 @@ def person_merge(
                 "moved": moved,
                 "left": left,
                 "conflicts": [conflict.field for conflict in conflicts],
+                **steps,
             },
         )
         if pair is not None:
@@ -319,6 +337,7 @@ def person_merge(
             "rows_left": len(left),
             "identifiers_differ": [conflict.field for conflict in conflicts],
             "override_reason": override_reason if conflicts else "",
+            **{key: [entry["pk"] for entry in entries] for key, entries in steps.items()},
         }
         # One event on each record's trail, so each person's history shows the merge.
         for person in (kept, gone):
@@ -402,6 +421,8 @@ def person_unmerge(
                 count = 0
             if count != 1:
                 not_restored.append(entry)
+        for key, (_merge, after_unmerge) in MERGE_STEPS.items():
+            not_restored += import_string(after_unmerge)(entries=snapshot.get(key, []), at=current.at)
         now = timezone.now()
         current.undone_by, current.undone_at, current.undo_reason = actor, now, reason
         current.save()
