@@ -86,7 +86,9 @@ def test_a_network_too_large_to_hold_is_asked_person_by_person(county, monkeypat
     expected = set(Person.objects.filter(policies.full_access_q(practitioner)).values_list("pk", flat=True))
     assert policies.visible_among(practitioner, everyone) == expected
     rows = policies.rows_about_people_seen(_fresh(county.users["practitioner"]), MissingEpisode.objects.all())
-    assert list(rows) == list(MissingEpisode.objects.filter(person_id__in=expected))
+    assert sorted(row.pk for row in rows) == sorted(
+        MissingEpisode.objects.filter(person_id__in=expected).values_list("pk", flat=True)
+    )
     caseload = Person.objects.filter(policies.network_q(_fresh(county.users["practitioner"])))
     assert set(caseload.values_list("pk", flat=True)) == set(
         Person.objects.filter(policies.full_access_q(practitioner, include_temporary=False)).values_list(
@@ -134,3 +136,21 @@ def test_a_network_known_to_be_too_large_is_not_read_again(county, monkeypatch):
         request_context.end_cache(kept)
     monkeypatch.setattr(policies, "_TOO_LARGE_HINT_SECONDS", 0.0)  # once the hint expires, read again
     assert policies.full_access_id_set(_fresh(practitioner)) == frozenset(expected)
+
+
+def test_a_network_larger_than_a_caseload_asks_about_parents_and_carers_only_for_the_rest(
+    county, monkeypatch
+):
+    monkeypatch.setattr(policies, "_FILTER_BY_IDS_MAX", 0)  # every network counts as larger than a caseload
+    everyone = list(Person.objects.values_list("pk", flat=True))
+    for user in _every_actor(county):
+        expected = set(
+            Person.objects.filter(policies.full_access_q(_fresh(user))).values_list("pk", flat=True)
+        )
+        kept = request_context.start_cache()
+        try:
+            assert policies.visible_among(_fresh(user), everyone) == expected, user.username
+        finally:
+            request_context.end_cache(kept)
+    practitioner = _fresh(county.users["practitioner"])
+    assert policies.visible_among(practitioner, [county.extra["mother"].pk]) == {county.extra["mother"].pk}

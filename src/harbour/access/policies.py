@@ -199,31 +199,62 @@ _VISIBLE_CHUNK = 5_000
 def visible_among(actor: Any, person_ids: Iterable[Any], *, include_temporary: bool = True) -> set[Any]:
     """Of these people, the ones this actor sees in full, remembered for the rest of the request.
 
-    Asked for these people only (``_seen_among``): for the rows a page shows, never the actor's whole
-    network. When the request already holds the actor's id set (``full_access_id_set``), the answer
-    is read from it instead. ``can_see_full`` shares the answers, so a page that checks a person twice
-    asks once. With ``include_temporary=False``: the ones in the actor's standing network (their
+    From the ids of the people the actor's sources give, read once a request, with their linked
+    people (parents and carers) for a caseload (``full_access_id_set``), and for a larger network
+    asked about only for the people not found among them; or, for a network too large to hold, by
+    asking about these people alone (``_seen_among``): never the actor's whole network for the rows
+    a page shows. With ``include_temporary=False``: the ones in the actor's standing network (their
     caseload).
     """
+    return _visible(actor, person_ids, include_temporary=include_temporary, read_ids=True)
+
+
+def _visible(actor: Any, person_ids: Iterable[Any], *, include_temporary: bool, read_ids: bool) -> set[Any]:
     wanted = set(person_ids)
     if not wanted or not is_staff_member(actor):
         return set()
-    # The actor's id set answers for these people and for the rest of the request, unless it is known
-    # to be too large to hold: then only these people are asked about.
     held, known = request_context.kept(_id_set_key(actor, include_temporary))
-    if not held and not _known_too_large(actor, include_temporary):
-        held, known = True, full_access_id_set(actor, include_temporary=include_temporary)
-    if known is not None:
+    if held and known is not None:
         return wanted & known
     cache: dict[Any, bool] = request_context.once_a_request(
         ("access-checked", actor.pk, include_temporary), dict
     )
     unknown = [pk for pk in wanted if pk not in cache]
-    for start in range(0, len(unknown), _VISIBLE_CHUNK):
-        chunk = unknown[start : start + _VISIBLE_CHUNK]
-        found = _seen_among(actor, chunk, include_temporary=include_temporary)
-        cache.update({pk: pk in found for pk in chunk})
+    if unknown:
+        held, direct = request_context.kept(_direct_key(actor, include_temporary))
+        if not held and read_ids:
+            direct = _direct_id_set(actor, include_temporary)
+        if direct is not None and len(direct) <= _FILTER_BY_IDS_MAX:
+            # A caseload: its parents and carers too are few, read once for the rest of the request.
+            known = full_access_id_set(actor, include_temporary=include_temporary)
+            if known is not None:
+                return wanted & known
+        for start in range(0, len(unknown), _VISIBLE_CHUNK):
+            chunk = unknown[start : start + _VISIBLE_CHUNK]
+            if direct is None:
+                found = _seen_among(actor, chunk, include_temporary=include_temporary)
+            else:
+                found = _seen_among_held(direct, chunk, include_temporary=include_temporary)
+            cache.update({pk: pk in found for pk in chunk})
     return {pk for pk in wanted if cache[pk]}
+
+
+def _seen_among_held(direct: frozenset[Any], ids: list[Any], *, include_temporary: bool) -> set[Any]:
+    """Of these people, those among the ids the actor's sources give, and of the rest those linked
+    (a parent or carer) to one of them: the linked people are looked up for the rest only."""
+    found = {pk for pk in ids if pk in direct}
+    rest = [pk for pk in ids if pk not in direct]
+    if rest and direct and include_temporary and _linked_sources:
+        base = _ids_condition(direct)
+        found |= _among([linked(base) for _code, linked, _explain in _linked_sources], rest)
+    return found
+
+
+def _ids_condition(ids: Iterable[Any]) -> Q:
+    """People with these ids as ``pk IN (subquery)`` (the shape linked sources look up by), the ids
+    one array parameter on PostgreSQL (a list is one query parameter an id)."""
+    people = Allocation._meta.get_field("person").related_model._default_manager
+    return Q(pk__in=people.filter(ids_in(list(ids))).values("pk"))
 
 
 def _narrowed(condition: Q, ids: list[Any]) -> QuerySet[Any] | None:
@@ -328,26 +359,15 @@ def full_access_id_set(actor: Any, *, include_temporary: bool = True) -> frozens
     )
 
 
-def _find_full_access_ids(actor: Any, include_temporary: bool) -> frozenset[Any] | None:
-    if _known_too_large(actor, include_temporary):
-        return None
-    found = _read_full_access_ids(actor, include_temporary)
-    if found is None:
-        _too_large_at[(actor.pk, include_temporary)] = time.monotonic()
-    else:
-        _too_large_at.pop((actor.pk, include_temporary), None)
-    return found
-
-
 def _id_set_key(actor: Any, include_temporary: bool) -> tuple[str, Any, bool]:
     return ("access-ids", actor.pk, include_temporary)
 
 
-# When an actor's network was last found too large to hold as ids (the front door sees every young
-# person on a referral of the last 30 days, some 5,800 at scale 100): for a while their later requests
-# do not read up to 5,000 ids only to give them up (30 ms), and ask about the people a page shows
-# instead. A hint about how to ask, never an answer: every form gives the same answer, so a network
-# that has shrunk meanwhile is only asked about the slower way until the hint expires.
+# When an actor's sources were last found to give too many people to hold as ids (the front door sees
+# every young person on a referral of the last 30 days, some 5,800 at scale 100): for a while their
+# later requests do not read 5,000 ids only to give them up (30 ms), and ask about the people a page
+# shows instead. A hint about how to ask, never an answer: every form gives the same answer, so a
+# network that has shrunk meanwhile is only asked about the slower way until the hint expires.
 _TOO_LARGE_HINT_SECONDS = 600.0
 _too_large_at: dict[tuple[Any, bool], float] = {}
 
@@ -357,25 +377,45 @@ def _known_too_large(actor: Any, include_temporary: bool) -> bool:
     return found_at is not None and time.monotonic() - found_at < _TOO_LARGE_HINT_SECONDS
 
 
-def _read_full_access_ids(actor: Any, include_temporary: bool) -> frozenset[Any] | None:
-    found: set[Any] | None = None
-    if is_staff_member(actor):
-        found = _read_ids(_any_of(_sources(actor, include_temporary=include_temporary)))
-        if found is not None and include_temporary and _linked_sources:
-            # The sources' people as one array parameter (a list is one query parameter an id).
-            people = Allocation._meta.get_field("person").related_model._default_manager
-            base = Q(pk__in=people.filter(ids_in(list(found))).values("pk"))
-            for _code, linked, _explain in _linked_sources:
-                more = _read_ids(linked(base))
-                if more is None:
-                    found = None
-                    break
-                found |= more
-        if found is not None and len(found) > _ID_SET_MAX:
-            found = None
-    else:
-        found = set()
-    return None if found is None else frozenset(found)
+def _find_full_access_ids(actor: Any, include_temporary: bool) -> frozenset[Any] | None:
+    """The sources' ids, then the people linked to them (parents and carers) looked up by those ids."""
+    direct = _direct_id_set(actor, include_temporary)
+    if direct is None:
+        return None
+    found = set(direct)
+    if direct and include_temporary and _linked_sources:  # linked to no one: no one
+        base = _ids_condition(direct)
+        for _code, linked, _explain in _linked_sources:
+            more = _read_ids(linked(base))
+            if more is None:
+                return None
+            found |= more
+    return frozenset(found) if len(found) <= _ID_SET_MAX else None
+
+
+def _direct_key(actor: Any, include_temporary: bool) -> tuple[str, Any, bool]:
+    return ("access-direct-ids", actor.pk, include_temporary)
+
+
+def _direct_id_set(actor: Any, include_temporary: bool) -> frozenset[Any] | None:
+    """The ids of the people the actor's sources give, without the linked people, once a request;
+    None when there are too many to hold, or when the network was found too large a while ago."""
+    return request_context.once_a_request(
+        _direct_key(actor, include_temporary), lambda: _find_direct_ids(actor, include_temporary)
+    )
+
+
+def _find_direct_ids(actor: Any, include_temporary: bool) -> frozenset[Any] | None:
+    if not is_staff_member(actor):
+        return frozenset()
+    if _known_too_large(actor, include_temporary):
+        return None
+    found = _read_ids(_any_of(_sources(actor, include_temporary=include_temporary)))
+    if found is None:
+        _too_large_at[(actor.pk, include_temporary)] = time.monotonic()
+        return None
+    _too_large_at.pop((actor.pk, include_temporary), None)
+    return frozenset(found)
 
 
 def rows_about_people_seen(
@@ -385,9 +425,11 @@ def rows_about_people_seen(
     their standing network). By the ids of those people when there are not too many; otherwise each
     row's person is checked on its own, so ``queryset`` should then be short (a queue's open cases).
     """
-    ids = full_access_id_set(actor, include_temporary=include_temporary)
-    if ids is not None and len(ids) <= _FILTER_BY_IDS_MAX:  # a caseload: look its rows up by person
-        return queryset.filter(ids_in(list(ids), field))
+    direct = _direct_id_set(actor, include_temporary)
+    if direct is not None and len(direct) <= _FILTER_BY_IDS_MAX:  # a caseload: look its rows up by person
+        ids = full_access_id_set(actor, include_temporary=include_temporary)
+        if ids is not None and len(ids) <= _FILTER_BY_IDS_MAX:
+            return queryset.filter(ids_in(list(ids), field))
     # Otherwise the people the rows are about, checked against the actor's (a queue's rows are far
     # fewer than a large network: filtering by thousands of ids made PostgreSQL scan the table).
     about = queryset.order_by().values_list(field, flat=True).distinct()
@@ -412,14 +454,18 @@ def filter_full(actor: Any, queryset: QuerySet[Any]) -> QuerySet[Any]:
 def can_see_full(actor: Any, person: Model) -> bool:
     if not is_staff_member(actor):
         return False
-    return person.pk in visible_among(actor, [person.pk])
+    # One person: asked about alone unless the request already holds the actor's ids (reading a large
+    # network's ids to answer for one record cost more than the record's page).
+    return person.pk in _visible(actor, [person.pk], include_temporary=True, read_ids=False)
 
 
 def forget_cached_access(actor: Any) -> None:
     """Drop this request's answers after the actor's access changed (a grant, break-glass)."""
     request_context.forget(
         lambda key: (
-            isinstance(key, tuple) and key[0] in ("access-checked", "access-ids") and key[1] == actor.pk
+            isinstance(key, tuple)
+            and key[0] in ("access-checked", "access-ids", "access-direct-ids")
+            and key[1] == actor.pk
         )
     )
 
