@@ -220,7 +220,7 @@ def test_the_one_page_pdf_carries_the_photo_and_when_it_was_taken(world, profile
     profile.refresh_from_db()
     document = profile_document(world.inside, profile)
     assert len(document.pages) == 1
-    html_text = "".join(box.text for page in document.pages for box in _text_boxes(page._page_box))
+    html_text = " ".join(box.text.strip() for page in document.pages for box in _text_boxes(page._page_box))
     assert "Photo taken 1 September 2026" in html_text
 
 

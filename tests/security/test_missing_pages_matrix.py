@@ -24,7 +24,11 @@ INSIDE_FULL = {actor for actor, person in FULL if person == "inside"}
 EPISODE_PAGES = {"missing:episode", "missing:interview"}
 # POSTs: an empty form for a permitted actor is 422; no full access is 404; full access without the
 # right to act is 403.
-EPISODE_ACTIONS = {"missing:episode_return": "record", "missing:episode_regrade": "record"}
+EPISODE_ACTIONS = {
+    "missing:episode_return": "record",
+    "missing:episode_regrade": "record",
+    "missing:episode_report": "record",
+}
 INTERVIEW_ACTIONS = {
     "missing:interview_assign": "assign",
     "missing:interview_offer": "work",

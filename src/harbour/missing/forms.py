@@ -149,6 +149,19 @@ class EpisodeForm(WhenForm):
     )
     associated_people = _text("People associated with this episode (optional)")
     associated_places = _text("Places associated with this episode (optional)")
+    last_seen_place = forms.CharField(
+        label="Where they were last seen (optional)", required=False, max_length=200
+    )
+    last_seen_with = _text("Who they were last seen with (optional)")
+    clothing = _text("What they were wearing and carrying (optional)")
+    circumstances = _text(
+        "What happened before they went (optional)",
+        help_text="An argument, a phone call, a change in how they were, someone collecting them.",
+    )
+    taken_with_them = _text(
+        "What they took with them, or left behind (optional)",
+        help_text="Phone, money, bank cards, travel pass, medication, clothes.",
+    )
 
 
 class ReturnForm(WhenForm):
@@ -319,3 +332,14 @@ class ProfilePhotoForm(GovukForm):
 
 class ProfilePhotoRemoveForm(GovukForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ReportForm(GovukForm):
+    """Part 2 of the Philomena Protocol for an episode, updated while the young person is missing."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    last_seen_place = EpisodeForm.base_fields["last_seen_place"]
+    last_seen_with = EpisodeForm.base_fields["last_seen_with"]
+    clothing = EpisodeForm.base_fields["clothing"]
+    circumstances = EpisodeForm.base_fields["circumstances"]
+    taken_with_them = EpisodeForm.base_fields["taken_with_them"]

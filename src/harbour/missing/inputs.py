@@ -26,6 +26,25 @@ class EpisodeInput:
     placing_authority_email: str = ""
     associated_people: str = ""
     associated_places: str = ""
+    last_seen_place: str = ""
+    last_seen_with: str = ""
+    clothing: str = ""
+    circumstances: str = ""
+    taken_with_them: str = ""
+
+
+PART_2_FIELDS = ("last_seen_place", "last_seen_with", "clothing", "circumstances", "taken_with_them")
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    """Part 2 of the Philomena Protocol for one episode: what is known while the young person is missing."""
+
+    last_seen_place: str = ""
+    last_seen_with: str = ""
+    clothing: str = ""
+    circumstances: str = ""
+    taken_with_them: str = ""
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,15 @@ class MissingEpisode(BaseModel):
     )
     associated_people = models.TextField(blank=True)
     associated_places = models.TextField(blank=True)
+    # Part 2 of the Philomena Protocol: what is known at the time of the report, given to police with the
+    # profile (Part 1) while the young person is missing.
+    last_seen_place = models.CharField(max_length=200, blank=True, help_text="Where they were last seen.")
+    last_seen_with = models.TextField(blank=True, help_text="Who they were last seen with.")
+    clothing = models.TextField(blank=True, help_text="What they were wearing and carrying.")
+    circumstances = models.TextField(blank=True, help_text="What happened before they went.")
+    taken_with_them = models.TextField(
+        blank=True, help_text="Phone, money, bank cards, medication or belongings they took, or left."
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

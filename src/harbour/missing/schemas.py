@@ -32,6 +32,11 @@ class EpisodeIn(StrictInput):
     placing_authority_email: Email | None = None
     associated_people: LongText = ""
     associated_places: LongText = ""
+    last_seen_place: Text200 = Field("", description="Philomena Part 2: where they were last seen.")
+    last_seen_with: LongText = Field("", description="Who they were last seen with.")
+    clothing: LongText = Field("", description="What they were wearing and carrying.")
+    circumstances: LongText = Field("", description="What happened before they went.")
+    taken_with_them: LongText = Field("", description="Phone, money, cards, medication they took (or left).")
 
     def to_input(self) -> EpisodeInput:
         data = self.dict()
@@ -149,6 +154,11 @@ class EpisodeOut(Schema):
     return_method: str | None
     associated_people: str
     associated_places: str
+    last_seen_place: str
+    last_seen_with: str
+    clothing: str
+    circumstances: str
+    taken_with_them: str
     source: str
     interview: InterviewOut | None
 
@@ -211,6 +221,11 @@ def episode_out(episode: MissingEpisode) -> EpisodeOut:
         return_method=episode.return_method.code if episode.return_method else None,
         associated_people=episode.associated_people,
         associated_places=episode.associated_places,
+        last_seen_place=episode.last_seen_place,
+        last_seen_with=episode.last_seen_with,
+        clothing=episode.clothing,
+        circumstances=episode.circumstances,
+        taken_with_them=episode.taken_with_them,
         source=episode.source,
         interview=interview_out,
     )

@@ -24,7 +24,14 @@ from harbour.core.errors import ConflictError, locked_for_update
 from harbour.core.models import Town
 from harbour.missing import offers, policies, triggers
 from harbour.missing.clock import due_at_for
-from harbour.missing.inputs import EpisodeInput, InterviewInput, ProfileInput, ReturnInput
+from harbour.missing.inputs import (
+    PART_2_FIELDS,
+    EpisodeInput,
+    InterviewInput,
+    ProfileInput,
+    ReportInput,
+    ReturnInput,
+)
 from harbour.missing.models import (
     DeclineReason,
     EpisodeKind,
@@ -105,8 +112,8 @@ def _validate_episode(data: EpisodeInput) -> dict[str, Any]:  # noqa: PLR0912 (o
             errors["placement_agency_id"] = "No agency known to Harbour has this id."
     for name in ("reported_by", "police_reference", "placement_name", "placing_authority"):
         _text(errors, name, getattr(data, name), MAX_LINE if name != "police_reference" else 60)
-    for name in ("associated_people", "associated_places"):
-        _text(errors, name, getattr(data, name))
+    for name in ("associated_people", "associated_places", *PART_2_FIELDS):
+        _text(errors, name, getattr(data, name), MAX_LINE if name == "last_seen_place" else MAX_TEXT)
     if data.placing_authority_email:
         try:
             validate_email(data.placing_authority_email)
@@ -141,6 +148,7 @@ def episode_record(*, actor: Any, person: Person, data: EpisodeInput) -> Missing
             started_at=data.started_at,
             associated_people=data.associated_people.strip(),
             associated_places=data.associated_places.strip(),
+            **{name: getattr(data, name).strip() for name in PART_2_FIELDS},
             recorded_by=actor,
         )
         if values["risk_grade"] is not None:
@@ -159,6 +167,33 @@ def episode_record(*, actor: Any, person: Person, data: EpisodeInput) -> Missing
         )
         offers.offer_episode(actor=actor, episode=episode)
         triggers.evaluate_person(person.pk, timezone.now())
+    return episode
+
+
+def episode_report_update(
+    *, actor: Any, episode: MissingEpisode, version: int, data: ReportInput
+) -> MissingEpisode:
+    """Update what is known about an episode for police (Part 2 of the Philomena Protocol): where and
+    with whom they were last seen, what they wore, what happened before, what they took."""
+    _require_person(actor, episode.person)
+    errors: dict[str, str] = {}
+    for name in PART_2_FIELDS:
+        _text(errors, name, getattr(data, name), MAX_LINE if name == "last_seen_place" else MAX_TEXT)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        episode = locked_for_update(episode, expected_version=version)
+        changed = [name for name in PART_2_FIELDS if getattr(episode, name) != getattr(data, name).strip()]
+        for name in PART_2_FIELDS:
+            setattr(episode, name, getattr(data, name).strip())
+        episode.save()
+        audit.record(
+            actor,
+            "missing_episode.report_updated",
+            episode,
+            person_id=episode.person_id,
+            detail={"fields": changed},
+        )
     return episode
 
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("episodes/<uuid:episode_id>/", views.episode, name="episode"),
     path("episodes/<uuid:episode_id>/return/", views.episode_return, name="episode_return"),
     path("episodes/<uuid:episode_id>/grade/", views.episode_regrade, name="episode_regrade"),
+    path("episodes/<uuid:episode_id>/last-seen/", views.episode_report, name="episode_report"),
     path("interviews/<uuid:interview_id>/", views.interview, name="interview"),
     path("interviews/<uuid:interview_id>/interviewer/", views.interview_assign, name="interview_assign"),
     path("interviews/<uuid:interview_id>/offer/", views.interview_offer, name="interview_offer"),

@@ -42,9 +42,17 @@ from harbour.missing.forms import (
     ProfilePhotoForm,
     ProfilePhotoRemoveForm,
     RegradeForm,
+    ReportForm,
     ReturnForm,
 )
-from harbour.missing.inputs import EpisodeInput, InterviewInput, ProfileInput, ReturnInput
+from harbour.missing.inputs import (
+    PART_2_FIELDS,
+    EpisodeInput,
+    InterviewInput,
+    ProfileInput,
+    ReportInput,
+    ReturnInput,
+)
 from harbour.missing.models import MissingEpisode, MissingNotice, MissingProfilePhoto, ReturnInterview
 from harbour.missing.photos import PHOTO_MAX_BYTES
 
@@ -139,6 +147,7 @@ def episode_new(request: HttpRequest, person_id: UUID) -> HttpResponse:
                     placing_authority_email=data["placing_authority_email"],
                     associated_people=data["associated_people"],
                     associated_places=data["associated_places"],
+                    **{name: data[name] for name in PART_2_FIELDS},
                 ),
             )
         except ValidationError as error:
@@ -165,6 +174,10 @@ def _episode_page(
         "interview": getattr(episode, "interview", None),
         "return_form": forms.get("return_form") or ReturnForm(initial={"version": episode.version}),
         "regrade_form": forms.get("regrade_form") or RegradeForm(initial={"version": episode.version}),
+        "report_form": forms.get("report_form")
+        or ReportForm(
+            initial={"version": episode.version, **{name: getattr(episode, name) for name in PART_2_FIELDS}}
+        ),
     }
     return render(request, "missing/episode.html", context, status=status)
 
@@ -212,6 +225,32 @@ def episode_return(request: HttpRequest, episode_id: UUID) -> HttpResponse:
             )
             return redirect("missing:interview", interview.pk)
     return _episode_page(request, episode, status=422, return_form=form)
+
+
+@login_required
+@require_POST
+def episode_report(request: HttpRequest, episode_id: UUID) -> HttpResponse:
+    episode = selectors.episode_get_for(actor=request.user, episode_id=episode_id, purpose="report")
+    if not policies.can_record(request.user, episode.person):
+        raise PermissionDenied
+    form = ReportForm(request.POST)
+    if form.is_valid():
+        try:
+            services.episode_report_update(
+                actor=request.user,
+                episode=episode,
+                version=form.cleaned_data["version"],
+                data=ReportInput(**{name: form.cleaned_data[name] for name in PART_2_FIELDS}),
+            )
+        except ConflictError:
+            messages.error(request, CONFLICT)
+            return redirect("missing:episode", episode.pk)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Saved what is known about when they were last seen.")
+            return redirect("missing:episode", episode.pk)
+    return _episode_page(request, episode, status=422, report_form=form)
 
 
 @login_required
@@ -565,6 +604,11 @@ def _photo_context(profile: Any) -> dict[str, Any]:
 PDF_LINES = 5
 PDF_CHARS = 320
 PDF_MORE = " [continues in Harbour]"
+# While an episode is open its Part 2 is on the page too, so every box holds less.
+PDF_LINES_MISSING_NOW = 3
+PDF_CHARS_MISSING_NOW = 200
+PDF_LINES_PART_2 = 3
+PDF_CHARS_PART_2 = 200
 
 
 def clip(text: str, *, lines: int = PDF_LINES, chars: int = PDF_CHARS) -> str:
@@ -580,23 +624,46 @@ def clip(text: str, *, lines: int = PDF_LINES, chars: int = PDF_CHARS) -> str:
 def _profile_context(person: Any, profile: Any) -> dict[str, Any]:
     from harbour.missing.models import MissingEpisode
 
+    missing_now = (
+        MissingEpisode.objects.filter(person=person, ended_at__isnull=True)
+        .select_related("kind", "setting", "risk_grade")
+        .order_by("-started_at")
+        .first()
+    )
+    # While they are missing, Part 2 shares the one page: the profile's boxes and the history give way.
+    lines, chars, history = (
+        (PDF_LINES_MISSING_NOW, PDF_CHARS_MISSING_NOW, 3)
+        if missing_now
+        else (
+            PDF_LINES,
+            PDF_CHARS,
+            5,
+        )
+    )
     episodes = list(
-        MissingEpisode.objects.filter(person=person).select_related("kind", "setting", "found_town")[:5]
+        MissingEpisode.objects.filter(person=person).select_related("kind", "setting", "found_town")[:history]
     )
     photo = MissingProfilePhoto.objects.filter(profile=profile).first() if profile else None
     return {
         "person": person,
         "profile": profile,
-        "boxes": {name: clip(getattr(profile, name)) for name in PROFILE_FIELDS} if profile else {},
+        "boxes": {name: clip(getattr(profile, name), lines=lines, chars=chars) for name in PROFILE_FIELDS}
+        if profile
+        else {},
         "episodes": episodes,
         "episode_count": MissingEpisode.objects.filter(person=person).count(),
         "printed_at": timezone.localtime(),
         "addresses": list(person.addresses.filter(ends_on__isnull=True).select_related("town")[:1]),
+        "missing_now": missing_now,
+        "part_2": {
+            name: clip(getattr(missing_now, name), lines=PDF_LINES_PART_2, chars=PDF_CHARS_PART_2)
+            for name in PART_2_FIELDS
+        }
+        if missing_now
+        else {},
         "photo": photo,
         # WeasyPrint reads the photo from the page itself: no URL, so no second request or its audit.
-        "photo_uri": f"data:image/jpeg;base64,{base64.b64encode(bytes(photo.image)).decode()}"
-        if photo
-        else "",
+        "photo_uri": _data_uri(bytes(photo.image)) if photo else "",
     }
 
 
