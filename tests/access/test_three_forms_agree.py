@@ -154,3 +154,29 @@ def test_a_network_larger_than_a_caseload_asks_about_parents_and_carers_only_for
             request_context.end_cache(kept)
     practitioner = _fresh(county.users["practitioner"])
     assert policies.visible_among(practitioner, [county.extra["mother"].pk]) == {county.extra["mother"].pk}
+
+
+def test_the_standing_network_read_with_everyone_the_actor_sees_is_the_same(county):
+    """Both id sets come from one query: the standing network (the caseload) must be what
+    ``full_access_q(include_temporary=False)`` gives, whichever is asked for first."""
+    for user in _every_actor(county):
+        standing = set(
+            Person.objects.filter(policies.full_access_q(_fresh(user), include_temporary=False)).values_list(
+                "pk", flat=True
+            )
+        )
+        everyone = set(
+            Person.objects.filter(policies.full_access_q(_fresh(user))).values_list("pk", flat=True)
+        )
+        for first in (True, False):
+            kept = request_context.start_cache()
+            try:
+                actor = _fresh(user)
+                policies.full_access_id_set(actor, include_temporary=first)
+                assert policies.full_access_id_set(actor, include_temporary=False) == standing, user.username
+                assert policies.full_access_id_set(actor) == everyone, user.username
+            finally:
+                request_context.end_cache(kept)
+    officer = county.users["police-intelligence-officer"]  # a grant is not part of the standing network
+    assert county.outside.pk in policies.full_access_id_set(_fresh(officer))
+    assert county.outside.pk not in policies.full_access_id_set(_fresh(officer), include_temporary=False)

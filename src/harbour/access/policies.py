@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db import connection
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Exists, IntegerField, Model, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -140,6 +140,12 @@ def _direct_q(actor: Any, *, include_temporary: bool) -> Q:
 
 def _sources(actor: Any, *, include_temporary: bool) -> list[Q]:
     """Each source of full access on its own (a staff member's), before they are combined."""
+    standing = _standing_sources(actor)
+    return standing + _temporary_sources(actor) if include_temporary else standing
+
+
+def _standing_sources(actor: Any) -> list[Q]:
+    """The sources of the actor's standing network: allocations, their team's, the teams they manage."""
     allocations = _current_allocations()
     as_worker = allocations.filter(worker=actor)
     sources = [Q(pk__in=as_worker.values("person_id"))]
@@ -157,11 +163,17 @@ def _sources(actor: Any, *, include_temporary: bool) -> list[Q]:
         # Two subqueries rather than one with an OR, so that each uses its own index.
         sources.append(Q(pk__in=allocations.filter(team_id__in=managed).values("person_id")))
         sources.append(Q(pk__in=allocations.filter(worker_id__in=team_members).values("person_id")))
-    if include_temporary:
-        sources.append(Q(pk__in=AccessGrant.objects.active().filter(grantee=actor).values("person_id")))
-        sources.append(Q(pk__in=BreakGlass.objects.active().filter(user=actor).values("person_id")))
-        for _code, source, _explain in _actor_sources:
-            sources.append(source(actor))
+    return sources
+
+
+def _temporary_sources(actor: Any) -> list[Q]:
+    """The sources outside the standing network: grants, break-glass, and the apps' actor sources."""
+    sources = [
+        Q(pk__in=AccessGrant.objects.active().filter(grantee=actor).values("person_id")),
+        Q(pk__in=BreakGlass.objects.active().filter(user=actor).values("person_id")),
+    ]
+    for _code, source, _explain in _actor_sources:
+        sources.append(source(actor))
     return sources
 
 
@@ -410,12 +422,54 @@ def _find_direct_ids(actor: Any, include_temporary: bool) -> frozenset[Any] | No
         return frozenset()
     if _known_too_large(actor, include_temporary):
         return None
+    if not _known_too_large(actor, True):
+        # Both sets in one query (a page asks for the caseload and for everyone the actor sees).
+        both = _read_both_id_sets(actor)
+        if both is not None:
+            for temporary, ids in zip((False, True), both, strict=True):
+                _note_size(actor, temporary, ids)
+                request_context.keep(_direct_key(actor, temporary), ids)
+            return both[1] if include_temporary else both[0]
     found = _read_ids(_any_of(_sources(actor, include_temporary=include_temporary)))
-    if found is None:
+    ids = None if found is None else frozenset(found)
+    _note_size(actor, include_temporary, ids)
+    return ids
+
+
+def _note_size(actor: Any, include_temporary: bool, ids: frozenset[Any] | None) -> None:
+    if ids is None:
         _too_large_at[(actor.pk, include_temporary)] = time.monotonic()
+    else:
+        _too_large_at.pop((actor.pk, include_temporary), None)
+
+
+def _read_both_id_sets(actor: Any) -> tuple[frozenset[Any] | None, frozenset[Any] | None] | None:
+    """(the standing network's ids, the ids of everyone the sources give), read as one ``UNION`` of
+    the sources, each row marked with whether its source is temporary; None in either place when
+    there are too many, and None for both when the sources cannot be read this way or the rows run
+    past twice the most (then the standing network may be among the rows not read)."""
+    marked: list[QuerySet[Any]] = []
+    for temporary, conditions in ((0, _standing_sources(actor)), (1, _temporary_sources(actor))):
+        for condition in conditions:
+            if condition == Q(pk__in=[]):  # a source that gives no one
+                continue
+            ids = ids_of(condition)
+            if ids is None or len(ids.query.values_select) != 1:
+                return None
+            marked.append(ids.annotate(temporary=Value(temporary, output_field=IntegerField())))
+    if not marked:
+        return frozenset(), frozenset()
+    combined = marked[0].union(*marked[1:]) if len(marked) > 1 else marked[0]
+    most = 2 * _ID_SET_MAX + 2
+    rows = [tuple(row.values()) for row in combined[:most]]
+    if len(rows) >= most:
         return None
-    _too_large_at.pop((actor.pk, include_temporary), None)
-    return frozenset(found)
+    standing = frozenset(person_id for person_id, temporary in rows if not temporary)
+    everyone = frozenset(person_id for person_id, _ in rows)
+    return (
+        standing if len(standing) <= _ID_SET_MAX else None,
+        everyone if len(everyone) <= _ID_SET_MAX else None,
+    )
 
 
 def rows_about_people_seen(

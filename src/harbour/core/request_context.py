@@ -71,6 +71,14 @@ def kept(key: Hashable) -> tuple[bool, Any]:
     return True, store[key]
 
 
+def keep(key: Hashable, value: Any) -> None:
+    """Keep this answer for the rest of the request (found while working out another; nothing outside
+    a request)."""
+    store = _cache.get()
+    if store is not None:
+        store.setdefault(key, value)
+
+
 def forget(matches: Callable[[Hashable], bool]) -> None:
     """Drop the kept answers whose keys match (after a write that changes them)."""
     store = _cache.get()
