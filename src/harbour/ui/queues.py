@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -78,19 +79,19 @@ class FilledQueue:
     def title(self) -> str:
         return self.queue.title
 
-    @property
+    @cached_property
     def count(self) -> int:
         return len(self.items) if self.total is None else max(self.total, len(self.items))
 
-    @property
+    @cached_property
     def shown(self) -> list[QueueItem]:
         return self.items[: self.queue.limit]
 
-    @property
+    @cached_property
     def hidden_count(self) -> int:
         return max(0, self.count - self.queue.limit)
 
-    @property
+    @cached_property  # the template asks on every row
     def has_tags(self) -> bool:
         return any(item.tag for item in self.shown)
 
