@@ -65,7 +65,7 @@ def test_offers_are_listed_and_taken_into_your_own_contribution(world):
     assert item["evidence"].startswith("Third episode")
     assert world.client_for(world.breckland_worker).get(f"{BASE}{assessment.pk}/offers").status_code == 404
 
-    taken = _post(client, f"{BASE}{assessment.pk}/offers/{offer.pk}/accept")
+    taken = _post(client, f"{BASE}{assessment.pk}/offers/{offer.pk}/accept", {"version": item["version"]})
     assert taken.status_code == 200, taken.content
     assert taken.json()["computed_level"]["code"] == "norfolk-medium"
     answer = Answer.objects.get(
@@ -81,14 +81,17 @@ def test_only_those_with_a_contribution_take_an_offer_and_only_while_open(world)
     assessment = helpers.open_for(world)
     offer = _offer(world)
     manager = world.client_for("team-manager")  # reads the assessment, was not asked
-    assert _post(manager, f"{BASE}{assessment.pk}/offers/{offer.pk}/accept").status_code == 404
-    unknown = _post(world.client_for("practitioner"), f"{BASE}{assessment.pk}/offers/{assessment.pk}/accept")
+    version = {"version": offer.version}
+    assert _post(manager, f"{BASE}{assessment.pk}/offers/{offer.pk}/accept", version).status_code == 404
+    unknown = _post(
+        world.client_for("practitioner"), f"{BASE}{assessment.pk}/offers/{assessment.pk}/accept", version
+    )
     assert unknown.status_code == 404
     helpers.record_words(world, assessment)
     helpers.agree(world, assessment, "norfolk-no-risk")
     client = world.client_for("practitioner")
     assert client.get(f"{BASE}{assessment.pk}/offers").json()["items"] == []
-    assert _post(client, f"{BASE}{assessment.pk}/offers/{offer.pk}/accept").status_code == 403
+    assert _post(client, f"{BASE}{assessment.pk}/offers/{offer.pk}/accept", version).status_code == 403
     assert not Answer.objects.filter(offer=offer).exists()
 
 
@@ -125,7 +128,7 @@ def test_an_offer_is_declined_with_a_reason_for_your_own_contribution_only(world
     [theirs] = world.client_for(officer).get(f"{BASE}{assessment.pk}/offers").json()["items"]
     assert theirs["declined"] is False
     # Taking it after all replaces the decision.
-    taken = _post(client, f"{BASE}{assessment.pk}/offers/{offer.pk}/accept")
+    taken = _post(client, f"{BASE}{assessment.pk}/offers/{offer.pk}/accept", {"version": offer.version})
     assert taken.status_code == 200
     [after] = client.get(f"{BASE}{assessment.pk}/offers").json()["items"]
     assert after["declined"] is False
@@ -167,3 +170,35 @@ def test_a_decline_sent_with_a_stale_version_of_the_offer_is_refused(world):
     )
     assert again.status_code == 200, again.content
     assert OfferDecline.objects.filter(offer=offer).count() == 1
+
+
+def test_an_accept_sent_with_a_stale_version_of_the_offer_is_refused(world):
+    """As declining: the module that offered the indicator changed its evidence after the client read the
+    offers, so taking it would take evidence nobody read. 409 with the current version, nothing taken,
+    nothing re-scored; the same accept with the version read afresh goes through."""
+    assessment = helpers.open_for(world)
+    offer = _offer(world)
+    client = world.client_for("practitioner")
+    [listed] = client.get(f"{BASE}{assessment.pk}/offers").json()["items"]
+    url = f"{BASE}{assessment.pk}/offers/{offer.pk}/accept"
+    unversioned = _post(client, url)
+    assert unversioned.status_code == 422
+    assert "version" in unversioned.json()["error"]["fields"]
+    changed = _offer_with_evidence(world, "Fourth episode in six weeks; found in Norwich with two adults.")
+    assert changed.version == listed["version"] + 1
+    assessment.refresh_from_db()
+    seen = (assessment.version, assessment.computed_level_id)
+    stale = _post(client, url, {"version": listed["version"]})
+    assert stale.status_code == 409, stale.content
+    error = stale.json()["error"]
+    assert error["code"] == "conflict"
+    assert error["current_version"] == changed.version
+    assert not Answer.objects.filter(offer=offer).exists()
+    assert not AuditEvent.objects.filter(action="assessment.offer_accepted").exists()
+    assessment.refresh_from_db()
+    assert (assessment.version, assessment.computed_level_id) == seen  # nothing re-scored
+    [fresh] = client.get(f"{BASE}{assessment.pk}/offers").json()["items"]
+    again = _post(client, url, {"version": fresh["version"]})
+    assert again.status_code == 200, again.content
+    answer = Answer.objects.get(offer=offer)
+    assert answer.evidence.startswith("Fourth episode")  # the evidence the client read afresh

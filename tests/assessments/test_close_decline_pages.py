@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from harbour.assessments import services
-from harbour.assessments.models import Assessment, OfferDecline
+from harbour.assessments.models import Answer, Assessment, OfferDecline
 from harbour.audit.models import AuditEvent
 from tests.assessments import helpers
 
@@ -35,6 +35,10 @@ def _close_url(assessment: Assessment) -> str:
 
 def _decline_url(assessment: Assessment, offer: Any) -> str:
     return reverse("assessments:offer_decline", args=[assessment.pk, offer.pk])
+
+
+def _accept_url(assessment: Assessment, offer: Any) -> str:
+    return reverse("assessments:offer_accept", args=[assessment.pk, offer.pk])
 
 
 def _hidden_version(html: str, action: str) -> str:
@@ -174,7 +178,8 @@ def test_a_taken_offer_shows_as_taken_and_cannot_be_declined(world):
     assessment = helpers.open_for(world)
     offer = _offer(world)
     client = world.client_for("practitioner")
-    assert client.post(reverse("assessments:offer_accept", args=[assessment.pk, offer.pk])).status_code == 302
+    accepted = client.post(_accept_url(assessment, offer), {f"accept-{offer.pk}-version": offer.version})
+    assert accepted.status_code == 302
     page = client.get(_detail(assessment))
     assert "In your contribution" in page.text
     assert f'action="{_decline_url(assessment, offer)}"' not in page.text
@@ -303,3 +308,50 @@ def test_agree_and_sections_say_why_nothing_happened_when_agreed_meanwhile(world
     assert sections.status_code == 422
     assert "can no longer change" in sections.text
     assert Assessment.objects.get(pk=assessment.pk).young_person_words != "I want to stay at school."
+
+
+# --- taking an offered indicator ----------------------------------------------------------------------
+
+
+def test_taking_evidence_that_changed_meanwhile_is_refused_and_shows_it_as_it_is_now(world):
+    """The page was drawn before the return home interview was corrected: "Add to your contribution"
+    carries the offer's version, so the evidence the contributor never read is not taken."""
+    assessment = helpers.open_for(world)
+    offer = _offer(world)
+    client = world.client_for("practitioner")
+    url = _accept_url(assessment, offer)
+    page = client.get(_detail(assessment))
+    assert _hidden_version(page.text, url) == str(offer.version)
+    seen = offer.version
+    changed = _offer(world, evidence="Fourth episode: found in Great Yarmouth with older males.")
+    assert changed.version != seen
+    stale = client.post(url, {f"accept-{offer.pk}-version": seen})
+    assert stale.status_code == 409
+    assert "The indicator offered has changed" in stale.text
+    assert "Nothing has been added to your contribution" in stale.text
+    assert "found in Great Yarmouth" in stale.text  # the evidence as it is now
+    assert "<title>Error: " in stale.text
+    assert _hidden_version(stale.text, url) == str(changed.version)
+    assert not Answer.objects.filter(offer=offer).exists()
+    assert not AuditEvent.objects.filter(action="assessment.offer_accepted").exists()
+    again = client.post(url, {f"accept-{offer.pk}-version": changed.version})
+    assert again.status_code == 302
+    assert Answer.objects.get(offer=offer).evidence.startswith("Fourth episode")
+
+
+def test_taking_an_offer_without_its_version_or_after_it_was_withdrawn_says_so(world):
+    assessment = helpers.open_for(world)
+    offer = _offer(world)
+    client = world.client_for("practitioner")
+    url = _accept_url(assessment, offer)
+    unversioned = client.post(url, {}, follow=True)
+    assert unversioned.status_code == 200
+    assert "read the offer again" in unversioned.text
+    services.indicator_offer_withdraw(
+        actor=None, source_app="missing", source_kind="return-interview", source_id="42",
+        indicator_code="missing-repeat",
+    )  # fmt: skip
+    withdrawn = client.post(url, {f"accept-{offer.pk}-version": offer.version}, follow=True)
+    assert withdrawn.status_code == 200
+    assert "no longer offered" in withdrawn.text
+    assert not Answer.objects.filter(offer=offer).exists()

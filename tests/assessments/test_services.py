@@ -252,7 +252,10 @@ def test_offer_accepted_into_a_contribution_as_yes_with_source(world):
     assert [o.indicator_code for o in offers] == ["missing-found-out-of-area"]
     assert offers[0].provenance.startswith("From the return interview of 3 May 2026")
     saved = services.offer_accept(
-        actor=world.users["practitioner"], contribution_id=lead_contribution(assessment).pk, offer_id=offer.pk
+        actor=world.users["practitioner"],
+        contribution_id=lead_contribution(assessment).pk,
+        offer_id=offer.pk,
+        version=offers[0].version,
     )
     assert saved.value == "yes"
     assert saved.source.startswith("Missing")

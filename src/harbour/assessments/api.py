@@ -23,6 +23,7 @@ from harbour.assessments.schemas import (
     CloseIn,
     ContributionIn,
     ContributorIn,
+    OfferAcceptIn,
     OfferDeclineIn,
     OfferList,
     OpenIn,
@@ -206,13 +207,17 @@ def assessments_offers(request: HttpRequest, assessment_id: UUID) -> OfferList:
 
 @router.post(
     "/{assessment_id}/offers/{offer_id}/accept",
-    response={200: AssessmentOut, **ERRORS},
+    response={200: AssessmentOut, 409: ErrorOut, **ERRORS},
     summary="Take an offered indicator into your contribution",
 )
-def assessments_offer_accept(request: HttpRequest, assessment_id: UUID, offer_id: UUID) -> AssessmentOut:
+def assessments_offer_accept(
+    request: HttpRequest, assessment_id: UUID, offer_id: UUID, payload: OfferAcceptIn
+) -> AssessmentOut:
     """Take the offer into your own contribution as a yes, with its source, as on the assessment page
     (you must have been asked, or lead it, while it is open: 404 if you have no contribution, 403 once
-    it is no longer open)."""
+    it is no longer open). Send the offer's `version` from the offers list: if the module that offered
+    it changed the evidence since, nothing is taken and you get 409 with the current version (read the
+    offer again, then decide)."""
     actor = current_user(request)
     assessment = selectors.assessment_get_for(actor=actor, assessment_id=assessment_id, audited=False)
     own = selectors.own_contribution(actor=actor, assessment=assessment)
@@ -220,7 +225,7 @@ def assessments_offer_accept(request: HttpRequest, assessment_id: UUID, offer_id
         raise Http404
     if not policies.can_contribute(actor, own):
         raise PermissionDenied("This assessment is no longer open for contributions.")
-    services.offer_accept(actor=actor, contribution_id=own.pk, offer_id=offer_id)
+    services.offer_accept(actor=actor, contribution_id=own.pk, offer_id=offer_id, version=payload.version)
     return _read(actor, assessment_id)
 
 

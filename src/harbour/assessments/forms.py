@@ -135,6 +135,16 @@ class CloseForm(GovukForm):
     )
 
 
+class OfferAcceptForm(GovukForm):
+    """The "Add to your contribution" button beside an offered indicator. It carries the offer's version
+    as shown, so evidence changed since the page was drawn is not taken unread; prefixed per offer."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, offer_id: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix=f"accept-{offer_id}", **kwargs)
+
+
 class OfferDeclineForm(GovukForm):
     """A contributor decides not to take an offered indicator into their contribution, saying why.
 

@@ -210,7 +210,9 @@ class OfferOut(Schema):
     declined: bool = Field(False, description="You declined it for your own contribution.")
     declined_reason: str = ""
     version: int = Field(
-        description="The offer's version: send it when you decline (it moves when the evidence changes)."
+        description=(
+            "The offer's version: send it when you take or decline it (it moves when the evidence changes)."
+        )
     )
 
 
@@ -241,6 +243,12 @@ def offer_out(view: Any, declined: dict[Any, str] | None = None) -> OfferOut:
 class CloseIn(Schema):
     version: int = Field(..., ge=1)
     reason: str = Field(..., max_length=MAX_TEXT, description="Why it is closed without agreeing a level.")
+
+
+class OfferAcceptIn(Schema):
+    version: int = Field(
+        ..., ge=1, description="The offer's `version` as you read it; a stale one gets 409, nothing taken."
+    )
 
 
 class OfferDeclineIn(Schema):

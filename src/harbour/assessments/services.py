@@ -488,14 +488,30 @@ def offer_decline(
     return decline
 
 
-def offer_accept(*, actor: Any, contribution_id: UUID, offer_id: UUID) -> Answer:
-    """Take an offered indicator into the actor's contribution as a yes, with its source recorded."""
+def offer_accept(*, actor: Any, contribution_id: UUID, offer_id: UUID, version: int) -> Answer:
+    """Take an offered indicator into the actor's contribution as a yes, with its source recorded.
+
+    ``version``: the offer's version as the actor saw it (the page and the API send it). If the offering
+    module changed the evidence since, nothing is taken and ``ConflictError`` says so."""
     contribution, offer = _offer_for_contribution(actor, contribution_id, offer_id)
     assessment = contribution.assessment
-    source = (
-        f"{offer.source_app.title()} ({offer.source_kind.replace('-', ' ')}, {offer.observed_on:%-d %B %Y})"
-    )
     with transaction.atomic():
+        # Lock the offer: a change of its evidence waits for this one, and what is taken is what was read.
+        offer = (
+            OfferedIndicator.objects.select_related("indicator")
+            .select_for_update(of=("self",))
+            .get(pk=offer.pk)
+        )
+        if offer.version != version:
+            raise ConflictError(
+                "The evidence offered for this indicator changed after you opened the page. Nothing has "
+                "been added to your contribution: read it again below, then decide.",
+                current_version=offer.version,
+            )
+        source = (
+            f"{offer.source_app.title()} ({offer.source_kind.replace('-', ' ')}, "
+            f"{offer.observed_on:%-d %B %Y})"
+        )
         answer, _created = Answer.objects.update_or_create(
             contribution=contribution,
             indicator=offer.indicator,

@@ -23,6 +23,7 @@ from harbour.assessments.forms import (
     AgreeForm,
     CloseForm,
     ContributionForm,
+    OfferAcceptForm,
     OfferDeclineForm,
     OpenForm,
     RequestForm,
@@ -140,7 +141,10 @@ def _offer_rows(
             "declined": offer.offer_id in declined,
             "declined_reason": declined.get(offer.offer_id, ""),
             "decline_form": None,
+            "accept_form": None,
         }
+        if not offer.restricted and not row["taken"]:
+            row["accept_form"] = OfferAcceptForm(offer_id=offer.offer_id, initial={"version": offer.version})
         if not offer.restricted and not row["taken"] and not row["declined"]:
             if sent_back is not None and sent_back.prefix == f"decline-{offer.offer_id}":
                 sent_back.name_indicator(offer.indicator_label)
@@ -432,9 +436,32 @@ def contribution_edit(request: HttpRequest, assessment_id: UUID) -> HttpResponse
 @login_required
 @require_POST
 def offer_accept(request: HttpRequest, assessment_id: UUID, offer_id: UUID) -> HttpResponse:
-    _assessment, own = _own_contribution(request, assessment_id)
+    """Take an offered indicator into your own contribution as a yes, as the page showed it."""
+    assessment, own = _own_contribution(request, assessment_id)
+    form = OfferAcceptForm(request.POST, offer_id=offer_id)
+    if not form.is_valid():
+        # A page drawn before the form carried the offer's version: nothing taken unread.
+        messages.error(request, "Nothing has been added: read the offer again below, then decide.")
+        return redirect("assessments:detail", assessment_id=assessment_id)
     try:
-        answer = services.offer_accept(actor=request.user, contribution_id=own.pk, offer_id=offer_id)
+        answer = services.offer_accept(
+            actor=request.user,
+            contribution_id=own.pk,
+            offer_id=offer_id,
+            version=form.cleaned_data["version"],
+        )
+    except Http404:
+        if not selectors.offer_was_withdrawn(assessment=assessment, offer_id=offer_id):
+            raise
+        messages.error(request, "That indicator is no longer offered, so nothing has been added.")
+    except ConflictError as conflict:
+        return _rerender(
+            request,
+            assessment_id,
+            409,
+            conflict=conflict,
+            conflict_title="The indicator offered has changed",
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
