@@ -160,6 +160,34 @@ def test_two_files_are_linked_to_each_other_only_and_bad_rows_name_their_file(tm
     assert f"{b}: line {bad_second[1]} (B3): Has 2 fields; the header has 7." in err
 
 
+@pytest.mark.django_db
+def test_a_two_file_output_is_brought_in_by_link_import_as_one_young_person_a_cluster(tmp_path, world):
+    from harbour.audit.models import AuditEvent
+    from harbour.people.models import Person
+
+    first, second, _, _ = _files(tmp_path)
+    output = tmp_path / "linked.csv"
+    _link(str(first), "--link-to", str(second), "--output", str(output))
+    linked = _output(output)
+    clusters = {row["cluster_id"] for row in linked.values()}
+    before = Person.objects.count()
+
+    out = StringIO()
+    call_command("link_import", str(output), "--as", "practitioner", stdout=out, stderr=StringIO())
+
+    assert f"{len(clusters):,} people created" in out.getvalue()
+    assert Person.objects.count() == before + len(clusters)
+    # K1 is a record_id in both files: one young person, both rows named by their file.
+    imported = [
+        event.detail["record_ids"] for event in AuditEvent.objects.filter(action="person.batch_imported")
+    ]
+    assert [f"{first}:K1", f"{second}:K1"] in imported
+    again = StringIO()
+    call_command("link_import", str(output), "--as", "practitioner", stdout=again, stderr=StringIO())
+    assert "0 people created" in again.getvalue()
+    assert Person.objects.count() == before + len(clusters)
+
+
 def _one_to_one(tmp_path: Path, option: str) -> tuple[str, dict[tuple[str, str], dict[str, str]], str, str]:
     """Link the two files with --one-to-one or --same-people; no cluster may hold two rows of one file.
     Returns the printed summary, the output by (file, record_id), and the two file names."""

@@ -11,6 +11,8 @@ the people services, so the user's permissions and the audit trail apply:
 
 Each imported cluster writes a ``person.batch_imported`` audit event listing its record_ids under the
 dataset name; a re-run skips record_ids already imported for that dataset, so it creates no duplicates.
+A two-file output (``harbour link A --link-to B``) has a ``source_file`` column: its rows are named
+``source_file:record_id`` there, since both files may use the same record_id.
 """
 
 from __future__ import annotations
@@ -96,6 +98,9 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(f"{path}: required columns missing: {', '.join(missing)}.")
             reader.fieldnames = header
+            # `harbour link A --link-to B` writes which file each row came from: a record_id may be used
+            # in both files, so a row is named by its file and its record_id together.
+            two_files = "source_file" in header
             seen: set[str] = set()
             for raw in reader:
                 line = reader.line_num
@@ -111,9 +116,17 @@ class Command(BaseCommand):
                         uuid.UUID(row["person_id"])
                     except ValueError:
                         found.append(("person_id", "Not a Harbour person id."))
-                if row["record_id"] in seen:
-                    found.append(("record_id", "Duplicate record_id."))
-                seen.add(row["record_id"])
+                if two_files and not row.get("source_file"):
+                    found.append(("source_file", "Missing source_file (the file the row came from)."))
+                row["_key"] = f"{row['source_file']}:{row['record_id']}" if two_files else row["record_id"]
+                if row["_key"] in seen:
+                    found.append(
+                        (
+                            "record_id",
+                            "Duplicate record_id in this file." if two_files else "Duplicate record_id.",
+                        )
+                    )
+                seen.add(row["_key"])
                 if found:
                     problems += [io.RowProblem(line, row["record_id"], name, why) for name, why in found]
                     continue
@@ -130,7 +143,7 @@ class Command(BaseCommand):
         already = imported_record_ids(dataset)
         created = linked = skipped = 0
         for cluster_id, members in clusters.items():
-            fresh = [row for row in members if row["record_id"] not in already]
+            fresh = [row for row in members if row["_key"] not in already]
             if not fresh:
                 skipped += 1
                 continue
@@ -160,7 +173,7 @@ class Command(BaseCommand):
         person_ids = {row["person_id"] for row in rows if row["person_id"]}
         if len(person_ids) > 1:
             raise ValidationError({"person_id": "Rows of one cluster name different people."})
-        record_ids = sorted(row["record_id"] for row in rows)
+        record_ids = sorted(row["_key"] for row in rows)
         if person_ids:
             person = Person.objects.filter(pk=person_ids.pop()).first()
             if person is None:
