@@ -58,14 +58,15 @@ def assessments_list(request: HttpRequest, filters: Query[AssessmentFilters]) ->
 def assessments_get(request: HttpRequest, assessment_id: UUID) -> AssessmentOut:
     """One assessment of a young person whose record you see in full. Health-restricted answers come
     as `restricted: true` with no content unless you may see them."""
-    actor = current_user(request)
-    assessment = selectors.assessment_get_for(actor=actor, assessment_id=assessment_id)
-    return schemas.detail(assessment, selectors.contributions_for(actor=actor, assessment=assessment))
+    return _read(current_user(request), assessment_id)
 
 
 def _read(actor: Any, assessment_id: UUID) -> AssessmentOut:
     assessment = selectors.assessment_get_for(actor=actor, assessment_id=assessment_id)
-    return schemas.detail(assessment, selectors.contributions_for(actor=actor, assessment=assessment))
+    closed_as = selectors.closed_as(assessment, selectors.superseding_merges([assessment]))
+    return schemas.detail(
+        assessment, selectors.contributions_for(actor=actor, assessment=assessment), closed_as=closed_as
+    )
 
 
 @router.post(

@@ -78,6 +78,14 @@ class AssessmentOut(AssessmentListItem):
     contributions: list[ContributionOut]
     closed_at: datetime.datetime | None = None
     close_reason: str = Field("", description="Why it was closed without agreement (empty otherwise).")
+    closed_as: str = Field(
+        "",
+        description=(
+            "How it was closed: `without-agreement` (by the lead, with `close_reason`), "
+            "`superseded-by-review` (a later review was agreed) or `superseded-by-merge` (two records of "
+            "the young person were merged and a later agreed assessment is current); empty otherwise."
+        ),
+    )
 
 
 class AssessmentPage(Schema):
@@ -109,7 +117,9 @@ def list_item(assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def detail(assessment: Assessment, contributions: list[ContributionView]) -> AssessmentOut:
+def detail(
+    assessment: Assessment, contributions: list[ContributionView], closed_as: str = ""
+) -> AssessmentOut:
     return AssessmentOut(
         **list_item(assessment),
         computed_points=assessment.computed_points,
@@ -124,6 +134,7 @@ def detail(assessment: Assessment, contributions: list[ContributionView]) -> Ass
         opened_from_referral=assessment.opened_from_id,
         closed_at=assessment.closed_at,
         close_reason=assessment.close_reason,
+        closed_as=closed_as,
         contributions=[
             ContributionOut(
                 id=c.contribution_id,

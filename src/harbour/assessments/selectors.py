@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -37,7 +38,7 @@ from harbour.assessments.models import (
 )
 from harbour.audit import services as audit
 from harbour.core import request_context
-from harbour.people.models import Person
+from harbour.people.models import Person, PersonMerge
 
 
 def review_horizon(today: datetime.date) -> datetime.date:
@@ -87,6 +88,39 @@ def assessment_get_for(*, actor: Any, assessment_id: UUID, audited: bool = True)
     if audited:
         audit.record(actor, "assessment.viewed", assessment, person_id=assessment.person_id)
     return assessment
+
+
+def superseding_merges(assessments: Iterable[Assessment]) -> dict[Any, PersonMerge]:
+    """The merges of two records that closed these assessments as superseded, by assessment id.
+
+    ``services.assessments_after_merge`` closes an older agreed assessment at the merge's time with no
+    closer or reason (as a review closes one at its agreement) and the merge's snapshot lists it. One
+    query, for the closed assessments that have no reason only; a merge later undone still counts (an
+    assessment it could not agree again stays closed by it)."""
+    closed = {
+        str(a.pk): a.closed_at
+        for a in assessments
+        if a.status == Assessment.Status.CLOSED and not a.close_reason and a.closed_at is not None
+    }
+    if not closed:
+        return {}
+    found: dict[Any, PersonMerge] = {}
+    for merge in PersonMerge.objects.filter(at__in=set(closed.values())):
+        for entry in merge.snapshot.get("superseded_assessments", []):
+            pk = entry.get("pk")
+            if pk in closed and closed[pk] == merge.at:
+                found[UUID(pk)] = merge
+    return found
+
+
+def closed_as(assessment: Assessment, merges: dict[Any, PersonMerge]) -> str:
+    """How a closed assessment was closed: ``without-agreement`` (by its lead, with a reason),
+    ``superseded-by-merge`` or ``superseded-by-review``; empty while open or agreed."""
+    if assessment.status != Assessment.Status.CLOSED:
+        return ""
+    if assessment.close_reason:
+        return "without-agreement"
+    return "superseded-by-merge" if assessment.pk in merges else "superseded-by-review"
 
 
 def assessment_list_for(*, actor: Any, person_id: UUID | None = None) -> QuerySet[Assessment]:

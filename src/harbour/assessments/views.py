@@ -78,6 +78,7 @@ def person_history(request: HttpRequest, person_id: UUID) -> HttpResponse:
         "history": history,
         "chart": chart.step_chart(history),
         "assessments": assessments,
+        "superseded_by_merge": set(selectors.superseding_merges(assessments)),
         "can_open": policies.can_open(request.user, person) and not has_open,
     }
     return render(request, "assessments/person_history.html", context)
@@ -175,6 +176,8 @@ def _detail_context(request: HttpRequest, assessment: Assessment, **forms: Any) 
         # Only a bound decline form (one that was sent back with errors) goes in the error summary.
         "decline_form": decline_form,
         "exploitation_types": list(assessment.exploitation_types.all()),
+        # Closed as superseded by a merge of two records, rather than by a review: which merge.
+        "superseding_merge": selectors.superseding_merges([assessment]).get(assessment.pk),
         "words_missing": not assessment.young_person_words and not assessment.words_missing_reason,
         # The current agreed assessment offers its review (a new assessment) when none is open.
         "can_review": assessment.status == Assessment.Status.AGREED
