@@ -180,3 +180,35 @@ def test_the_standing_network_read_with_everyone_the_actor_sees_is_the_same(coun
     officer = county.users["police-intelligence-officer"]  # a grant is not part of the standing network
     assert county.outside.pk in policies.full_access_id_set(_fresh(officer))
     assert county.outside.pk not in policies.full_access_id_set(_fresh(officer), include_temporary=False)
+
+
+@pytest.mark.parametrize("caseload_most", [500, 0])
+def test_ids_as_one_array_parameter_give_the_same_answers(county, monkeypatch, caseload_most):
+    """On PostgreSQL more than a few ids go as one array (``= ANY``): the same answers on every path."""
+    from harbour.missing.models import MissingEpisode
+
+    monkeypatch.setattr(policies, "_QUERY_PARAMETERS_MAX", 0)
+    monkeypatch.setattr(policies, "_FILTER_BY_IDS_MAX", caseload_most)
+    everyone = list(Person.objects.values_list("pk", flat=True))
+    for user in _every_actor(county):
+        expected = set(
+            Person.objects.filter(policies.full_access_q(_fresh(user))).values_list("pk", flat=True)
+        )
+        kept = request_context.start_cache()
+        try:
+            assert policies.visible_among(_fresh(user), everyone) == expected, user.username
+            rows = policies.rows_about_people_seen(_fresh(user), MissingEpisode.objects.all())
+            assert {row.pk for row in rows} == set(
+                MissingEpisode.objects.filter(person_id__in=expected).values_list("pk", flat=True)
+            )
+            caseload = set(
+                Person.objects.filter(policies.network_q(_fresh(user))).values_list("pk", flat=True)
+            )
+            assert caseload == set(
+                Person.objects.filter(
+                    policies.full_access_q(_fresh(user), include_temporary=False)
+                ).values_list("pk", flat=True)
+            ), user.username
+        finally:
+            request_context.end_cache(kept)
+        assert policies.visible_among(_fresh(user), everyone) == expected, user.username  # outside a request
