@@ -20,7 +20,9 @@ from harbour.audit.models import AuditEvent
 from harbour.core import request_context
 
 GENESIS_HASH = "0" * 64
-_ADVISORY_LOCK_KEY = 7_407_101  # arbitrary, fixed: "the audit chain"
+# The PostgreSQL advisory lock that orders appends to the chain (arbitrary, fixed: "the audit chain").
+# Whatever appends events other than through ``record`` (the demo's bulk seed) takes it too.
+ADVISORY_LOCK_KEY = 7_407_101
 
 
 def _canonical(event: AuditEvent) -> bytes:
@@ -47,7 +49,8 @@ def compute_hash(event: AuditEvent) -> str:
     return hashlib.sha256(_canonical(event)).hexdigest()
 
 
-def _object_reference(obj: Any) -> tuple[str, str]:
+def object_reference(obj: Any) -> tuple[str, str]:
+    """The (object type, object id) an event records for ``obj``: ``("people.person", "<uuid>")``."""
     if obj is None:
         return "", ""
     meta = getattr(obj, "_meta", None)
@@ -66,7 +69,7 @@ def record(
 ) -> AuditEvent:
     """Append one event. Runs inside the caller's transaction so the event and the change commit together."""
     context = request_context.current()
-    object_type, object_id = _object_reference(obj)
+    object_type, object_id = object_reference(obj)
     if person_id is None and object_type == "people.person":
         person_id = getattr(obj, "pk", None)
     actor_id = getattr(actor, "pk", None) if actor is not None and actor.is_authenticated else None
@@ -77,7 +80,7 @@ def record(
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
         previous = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
         event = AuditEvent(
             occurred_at=timezone.now(),

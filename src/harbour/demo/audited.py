@@ -29,11 +29,11 @@ def record_many(entries: Iterable[Entry], batch_size: int = 2000) -> int:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [audit._ADVISORY_LOCK_KEY])
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [audit.ADVISORY_LOCK_KEY])
         previous = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
         previous = previous or audit.GENESIS_HASH
         for action, obj, about, detail in entries:
-            object_type, object_id = audit._object_reference(obj)
+            object_type, object_id = audit.object_reference(obj)
             person_id = obj.pk if about is None and object_type == "people.person" else about
             event = AuditEvent(
                 occurred_at=timezone.now(),

@@ -415,7 +415,7 @@ def derived(builder: _Builder, today: date, recorded_on: date) -> dict[Any, dict
                 observed_on=exclusion.starts_on,
                 evidence=(
                     f"{exclusion.kind.label} from {schools[exclusion.school_id]} on "
-                    f"{indicators._date(exclusion.starts_on)}{length} (reason: {exclusion.reason.label})."
+                    f"{indicators.date_text(exclusion.starts_on)}{length} (reason: {exclusion.reason.label})."
                 ),
                 anchor="exclusions",
             )
@@ -447,7 +447,7 @@ def derived(builder: _Builder, today: date, recorded_on: date) -> dict[Any, dict
                 source_id=str(case.pk),
                 observed_on=case.reported_on,
                 evidence=(
-                    f"Reported as a child missing education on {indicators._date(case.reported_on)}; "
+                    f"Reported as a child missing education on {indicators.date_text(case.reported_on)}; "
                     "the case is open."
                 ),
                 anchor="missing-education",
@@ -461,8 +461,8 @@ def derived(builder: _Builder, today: date, recorded_on: date) -> dict[Any, dict
                 observed_on=timetable.starts_on,
                 evidence=(
                     f"On a part-time timetable of {timetable.hours_per_week.normalize():f} hours a week "
-                    f"since {indicators._date(timetable.starts_on)}, to be reviewed by "
-                    f"{indicators._date(timetable.review_on)}."
+                    f"since {indicators.date_text(timetable.starts_on)}, to be reviewed by "
+                    f"{indicators.date_text(timetable.review_on)}."
                 ),
                 anchor="part-time",
             )
@@ -475,7 +475,7 @@ def derived(builder: _Builder, today: date, recorded_on: date) -> dict[Any, dict
                 observed_on=provision.starts_on,
                 evidence=(
                     f"In alternative provision at {provision.provider} since "
-                    f"{indicators._date(provision.starts_on)}."
+                    f"{indicators.date_text(provision.starts_on)}."
                 ),
                 anchor="alternative-provision",
             )
@@ -486,7 +486,7 @@ def derived(builder: _Builder, today: date, recorded_on: date) -> dict[Any, dict
                 source_kind="home-education",
                 source_id=str(home.pk),
                 observed_on=home.starts_on,
-                evidence=f"Electively home educated since {indicators._date(home.starts_on)}.",
+                evidence=f"Electively home educated since {indicators.date_text(home.starts_on)}.",
                 anchor="home-education",
             )
         if holds:

@@ -83,7 +83,8 @@ def twelve_months_before(day: dt.date) -> dt.date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def _date(day: dt.date) -> str:
+def date_text(day: dt.date) -> str:
+    """A date as the indicators' evidence writes it: "3 May 2026"."""
     return day.strftime("%-d %B %Y")
 
 
@@ -114,7 +115,7 @@ def derived_for(person: Any, *, today: dt.date | None = None) -> dict[str, Deriv
             source_id=str(exclusion.pk),
             observed_on=exclusion.starts_on,
             evidence=(
-                f"{exclusion.kind.label} from {exclusion.school.name} on {_date(exclusion.starts_on)}"
+                f"{exclusion.kind.label} from {exclusion.school.name} on {date_text(exclusion.starts_on)}"
                 f"{length} (reason: {exclusion.reason.label})."
             ),
             anchor="exclusions",
@@ -153,7 +154,9 @@ def derived_for(person: Any, *, today: dt.date | None = None) -> dict[str, Deriv
             source_kind="missing-education",
             source_id=str(case.pk),
             observed_on=case.reported_on,
-            evidence=f"Reported as a child missing education on {_date(case.reported_on)}; the case is open.",
+            evidence=(
+                f"Reported as a child missing education on {date_text(case.reported_on)}; the case is open."
+            ),
             anchor="missing-education",
         )
 
@@ -168,7 +171,7 @@ def derived_for(person: Any, *, today: dt.date | None = None) -> dict[str, Deriv
             observed_on=timetable.starts_on,
             evidence=(
                 f"On a part-time timetable of {timetable.hours_per_week.normalize():f} hours a week since "
-                f"{_date(timetable.starts_on)}, to be reviewed by {_date(timetable.review_on)}."
+                f"{date_text(timetable.starts_on)}, to be reviewed by {date_text(timetable.review_on)}."
             ),
             anchor="part-time",
         )
@@ -184,7 +187,9 @@ def derived_for(person: Any, *, today: dt.date | None = None) -> dict[str, Deriv
             source_kind="alternative-provision",
             source_id=str(provision.pk),
             observed_on=provision.starts_on,
-            evidence=f"In alternative provision at {provision.provider} since {_date(provision.starts_on)}.",
+            evidence=(
+                f"In alternative provision at {provision.provider} since {date_text(provision.starts_on)}."
+            ),
             anchor="alternative-provision",
         )
 
@@ -199,7 +204,7 @@ def derived_for(person: Any, *, today: dt.date | None = None) -> dict[str, Deriv
             source_kind="home-education",
             source_id=str(home.pk),
             observed_on=home.starts_on,
-            evidence=f"Electively home educated since {_date(home.starts_on)}.",
+            evidence=f"Electively home educated since {date_text(home.starts_on)}.",
             anchor="home-education",
         )
     return found
