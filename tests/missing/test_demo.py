@@ -9,7 +9,13 @@ import pytest
 
 from harbour.demo.missing import seed_missing
 from harbour.demo.seed import SeedOptions, seed_database
-from harbour.missing.models import MissingEpisode, ReturnInterview, TriggerFiring
+from harbour.missing.models import (
+    MissingEpisode,
+    MissingProfile,
+    MissingProfilePhoto,
+    ReturnInterview,
+    TriggerFiring,
+)
 
 AS_OF = dt.date(2026, 3, 14)
 SMALL = SeedOptions(scale=0.05, seed=7, as_of=AS_OF)
@@ -40,6 +46,19 @@ def test_the_demo_has_repeat_patterns_and_interviews_of_every_kind(reference):
     assert MissingEpisode.objects.filter(
         person__allocations__worker__username=practitioner, person__allocations__ends_on__isnull=True
     ).exists()
+    # Philomena profiles for the young people with many episodes, the demo practitioner's own (kept by
+    # them) and the young person missing now, whose open episode has Part 2; no photos.
+    profiles = MissingProfile.objects.all()
+    assert profiles.count() >= 3
+    assert set(per_child) >= set(profiles.values_list("person_id", flat=True))
+    assert all(profile.description and profile.associates for profile in profiles)
+    assert profiles.filter(updated_by__username=practitioner).count() == 1
+    now_missing = MissingEpisode.objects.get(ended_at__isnull=True, setting__code="care")
+    assert profiles.filter(person_id=now_missing.person_id).exists()
+    assert now_missing.last_seen_place
+    assert now_missing.clothing
+    assert now_missing.taken_with_them
+    assert not MissingProfilePhoto.objects.exists()
     # The same each time for one seed (episode ids come from a seeded stream).
     first = sorted(str(pk) for pk in MissingEpisode.objects.values_list("pk", flat=True))
     assert first == sorted(str(e.id) for e in _plan(report))

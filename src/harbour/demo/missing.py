@@ -31,7 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from harbour.access.models import Allocation
-from harbour.accounts.models import Membership
+from harbour.accounts.models import Membership, User
 from harbour.core.models import Town
 from harbour.demo.audited import Entry, record_many
 from harbour.demo.rand import Ids, Weighted, chance, stream
@@ -44,6 +44,7 @@ from harbour.missing.models import (
     FoundBy,
     MissingEpisode,
     MissingNotice,
+    MissingProfile,
     MissingSetting,
     MissingTrigger,
     PoliceRiskGrade,
@@ -64,6 +65,41 @@ MONTHS = Weighted({1: 6, 2: 6, 3: 7, 4: 8, 5: 9, 6: 11, 7: 14, 8: 14, 9: 8, 10: 
 HOURS = Weighted({16: 3, 17: 4, 18: 6, 19: 8, 20: 10, 21: 10, 22: 9, 23: 6, 0: 3, 1: 2, 7: 1, 13: 2})
 PLACING = ("Suffolk County Council", "Cambridgeshire County Council", "London Borough of Newham")
 PLACES = ("bus station", "McDonald's", "train station", "a friend's flat", "the seafront", "a hotel car park")
+BUILDS = ("slim", "medium", "stocky", "tall and slim")
+HAIR = ("short dark brown hair", "long blonde hair, often tied back", "black hair in braids", "dyed red hair")
+MARKS = (
+    "Small scar above the left eyebrow.",
+    "Pierced ears and nose.",
+    "Tattoo of a star on the right wrist.",
+    "Wears glasses.",
+)
+CLOTHES = (
+    "a black puffer jacket and grey joggers",
+    "a dark hoodie, jeans and white trainers",
+    "a school blazer over a hoodie",
+    "a North Face jacket and a bum bag",
+)
+ASSOCIATES = (
+    "Two older boys from Norwich, known by street names; a girl from the same children's home.",
+    "An adult man in his twenties who drives a silver car; friends from the pupil referral unit.",
+    "Older friends met online; a cousin in Great Yarmouth.",
+)
+HEALTH = (
+    "Asthma: needs an inhaler.",
+    "No known medical needs.",
+    "Takes medication for ADHD each morning.",
+    "Type 1 diabetes: needs insulin.",
+)
+MONEY = (
+    "Bank card in their own name; no travel pass. Usually takes the bus.",
+    "No bank card. Has been given cash and new clothes by people not known to carers.",
+    "Travel pass for the X1 bus; has been seen taking trains without a ticket.",
+)
+VULNERABILITIES = (
+    "Has gone missing after being contacted on a second phone; has come back with money they cannot explain.",
+    "Excluded from school this year; seen with older people at night; low self-esteem.",
+    "Has told staff they owe someone money; at risk of criminal exploitation.",
+)
 WORDS = (
     "I just needed to get away from the arguments.",
     "They said I owed them for the phone.",
@@ -104,6 +140,7 @@ class _Builder:
         self.grade_rows: list[RiskGradeChange] = []
         self.interviews: list[ReturnInterview] = []
         self.factor_links: list[tuple[Any, Any]] = []
+        self.profiles: list[MissingProfile] = []
         self.stats = MissingStats()
 
     def load(self) -> bool:
@@ -125,11 +162,14 @@ class _Builder:
         )
         self.interviewers = list(youth)
         practitioner = self.demo_users.get("practitioner", "")
+        practitioner_id = User.objects.filter(username=practitioner).values_list("pk", flat=True).first()
         self.demo_caseload = list(
             Allocation.objects.filter(worker__username=practitioner, ends_on__isnull=True)
             .order_by("person_id")
             .values_list("person_id", flat=True)
         )
+        # The demo practitioner keeps their own young person's profile; the others' authors are not users.
+        self.demo_user_ids = dict.fromkeys(self.demo_caseload[:1], practitioner_id)
         return bool(self.young_people and self.interviewers and self.kinds and self.settings)
 
     def _start(self, days_back: int | None = None) -> datetime:
@@ -286,6 +326,7 @@ class _Builder:
                 self.rng.choice(chosen), self._start(days_back), in_care=False, hours=10, resolve=resolve
             )
         self.episode(self.rng.choice(chosen), self._start(0), in_care=True, hours=None, resolve="open")
+        missing_now = self.episodes[-1]
         # The demo practitioner's young people: one with a repeat pattern, one just back.
         if self.demo_caseload:
             first = self.demo_caseload[0]
@@ -297,6 +338,44 @@ class _Builder:
             self.episode(self.demo_caseload[1], self._start(1), in_care=False, hours=12, resolve="open")
         self.stats.children = len({e.person_id for e in self.episodes})
         self.stats.episodes = len(self.episodes)
+        # Drawn last, so the episodes and interviews above are the same with or without profiles.
+        with_profiles = [*chosen[:repeat], *self.demo_caseload[:1], missing_now.person_id]
+        for person_id in dict.fromkeys(with_profiles):
+            self.profile(person_id)
+        self.part_2(missing_now)
+
+    def profile(self, person_id: Any) -> None:
+        """A Philomena profile (Part 1), made up from lists: no photo (no real or generated faces)."""
+        pick = self.rng.choice
+        towns = [town.name for town in self.towns] or ["Norwich"]
+        place, town, other_town = pick(PLACES), pick(towns), pick(towns)
+        self.profiles.append(
+            MissingProfile(
+                id=self.ids.next(),
+                person_id=person_id,
+                description=f"About {self.rng.randint(150, 182)} cm, {pick(BUILDS)} build, {pick(HAIR)}. "
+                f"{pick(MARKS)} Usually wears {pick(CLOTHES)}.",
+                associates=pick(ASSOCIATES),
+                places=f"The {place} in {town}; {pick(PLACES)} in {other_town}.",
+                phones_social="Mobile number and Snapchat and Instagram names are held by the police missing "
+                "persons unit; a second phone has been seen.",
+                health=pick(HEALTH),
+                money_transport=pick(MONEY),
+                vulnerabilities=pick(VULNERABILITIES),
+                updated_by_id=self.demo_user_ids.get(person_id),
+            )
+        )
+
+    def part_2(self, episode: MissingEpisode) -> None:
+        """What is known about the episode still open (Philomena Part 2)."""
+        town = self.rng.choice(self.towns).name if self.towns else "Norwich"
+        episode.last_seen_place = f"{self.rng.choice(PLACES).capitalize()}, {town}"
+        episode.last_seen_with = self.rng.choice(ASSOCIATES)
+        episode.clothing = f"{self.rng.choice(CLOTHES).capitalize()}; carrying a small backpack."
+        episode.circumstances = (
+            "Left the home after an argument with staff about being out late the night before."
+        )
+        episode.taken_with_them = "Phone and charger, about 20 pounds; left their medication behind."
 
 
 def fire_triggers(written: list[MissingEpisode], now: datetime) -> int:
@@ -392,6 +471,7 @@ def seed_missing(
         sink.extend(builder.episodes)
         sink.extend(builder.grade_rows)
         sink.extend(builder.interviews)
+        sink.extend(builder.profiles)
         sink.extend(through(returninterview_id=i, pushpullfactor_id=f) for i, f in builder.factor_links)
         sink.flush()
         if through_services:
@@ -402,6 +482,7 @@ def seed_missing(
     builder.stats.counts = {
         "missing.MissingEpisode": len(builder.episodes),
         "missing.ReturnInterview": len(builder.interviews),
+        "missing.MissingProfile": len(builder.profiles),
     }
     if progress is not None:
         stats = builder.stats
