@@ -15,12 +15,14 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 from harbour.core import request_context
+from harbour.core.busy import BUSY_MESSAGE, database_busy, refused
 from harbour.core.errors import ConflictError
 
 logger = logging.getLogger(__name__)
@@ -283,6 +285,15 @@ def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _respond(status_error(exc.status_code))
 
 
+def _on_database_error(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    """SQLite refused the write its lock (another writer held it past the busy timeout): 409 ``busy``,
+    nothing saved, send it again. Any other database error is a server error."""
+    if not database_busy(exc):
+        return _on_unexpected(request, exc)
+    refused(request, exc)
+    return _respond(ApiError(409, "busy", BUSY_MESSAGE))
+
+
 def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     request_id = request_context.current().request_id
     logger.error("Unhandled error in API request %s", request_id, exc_info=exc)
@@ -294,6 +305,7 @@ def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 Handler = Callable[[HttpRequest, Any], HttpResponse]
 HANDLERS: list[tuple[type[Exception], Handler]] = [
     (Exception, _on_unexpected),
+    (OperationalError, _on_database_error),
     (ApiError, _on_api_error),
     (NinjaValidationError, _on_ninja_validation),
     (DjangoValidationError, _on_django_validation),

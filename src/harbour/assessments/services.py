@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 from django.http import Http404
 from django.utils import timezone
 
@@ -30,6 +30,7 @@ from harbour.assessments.models import (
     ScreeningToolVersion,
 )
 from harbour.audit import services as audit
+from harbour.core.busy import database_busy
 from harbour.core.errors import ConflictError, locked_for_update
 from harbour.frontdoor.models import ConcernType, Referral
 from harbour.people.models import Person
@@ -48,12 +49,6 @@ def text_problem(value: str, *, max_length: int = MAX_TEXT, required: str = "") 
     if "\x00" in value:
         return "Contains a character that cannot be stored. Remove it and try again."
     return None
-
-
-def _sqlite_busy(error: OperationalError) -> bool:
-    """SQLite's refusal of a second writer: after the busy timeout on a file database, at once on a
-    shared-cache in-memory one ("database is locked", "database table is locked")."""
-    return connection.vendor == "sqlite" and "locked" in str(error)
 
 
 def _primary_agency(actor: Any) -> Any:
@@ -476,7 +471,7 @@ def offer_decline(
                 },
             )
     except OperationalError as error:
-        if not _sqlite_busy(error):
+        if not database_busy(error):
             raise
         # Another write (the same decline sent twice, say) held SQLite's one write lock for longer than
         # the busy timeout, or at all on an in-memory database: refuse cleanly rather than fail.

@@ -5,8 +5,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from harbour.core import request_context
+from harbour.core.busy import BUSY_MESSAGE, database_busy, refused
 
 
 def client_address(request: HttpRequest) -> str:
@@ -20,7 +22,9 @@ def client_address(request: HttpRequest) -> str:
 
 
 class RequestContextMiddleware:
-    """Give each request an id (echoed in X-Request-ID) that audit events and logs carry."""
+    """Give each request an id (echoed in X-Request-ID) that audit events and logs carry; and answer a
+    page whose write SQLite refused (another writer held the lock past the busy timeout) with a 409
+    page saying nothing has been saved, instead of a server error (``core.busy``)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -44,3 +48,11 @@ class RequestContextMiddleware:
         if not request.path.startswith("/static/") and not response.has_header("Cache-Control"):
             response["Cache-Control"] = "no-store, private"
         return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A view's write refused SQLite's write lock: the 409 page (the API answers its own, in its
+        error format). Anything else goes on to Django's handling."""
+        if not database_busy(exception):
+            return None
+        refused(request, exception)
+        return render(request, "core/busy.html", {"message": BUSY_MESSAGE}, status=409)
