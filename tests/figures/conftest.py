@@ -19,6 +19,7 @@ from harbour.education.models import Exclusion, ExclusionKind, ExclusionReason
 from harbour.frontdoor.models import ConcernType, Referral, ReferralSubject, Urgency
 from harbour.missing.models import EpisodeKind, MissingEpisode, MissingSetting, ReturnInterview
 from harbour.people.models import Address, Ethnicity, Gender, Person, School
+from tests.api.conftest import api_as  # noqa: F401  (a fixture, used by test_api.py)
 from tests.conftest import World
 
 _numbers = itertools.count(1)

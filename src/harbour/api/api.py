@@ -14,6 +14,7 @@ from harbour.api.auth import SessionMFAAuth, TokenAuth
 from harbour.api.errors import error_response, install_exception_handlers, status_error
 from harbour.assessments.api import router as assessments_router
 from harbour.education.api import router as education_router
+from harbour.figures.api import router as figures_router
 from harbour.frontdoor.api import router as referrals_router
 from harbour.missing.api import router as missing_router
 from harbour.people.api import router as people_router
@@ -105,3 +106,4 @@ api.add_router("/referrals/", referrals_router, tags=["referrals"])
 api.add_router("/assessments/", assessments_router, tags=["assessments"])
 api.add_router("/missing/", missing_router, tags=["missing"])
 api.add_router("/education/", education_router, tags=["education"])
+api.add_router("/figures/", figures_router, tags=["figures"])
