@@ -15,6 +15,9 @@ database included, no HTTP server):
   few requests, for comparison), then, after the summary is counted (timed: the ``figures.summary``
   tick job), read from the summary as users see it.
 
+The process is first warmed and its objects frozen out of garbage collection, as ``harbour serve``'s
+gunicorn master does before it forks the workers (``harbour.core.warm.warm_and_freeze``).
+
 Each page is requested BENCH_FIGURES_REPS times (default 200; the dashboard a quarter as many, at
 least 20) after a few unmeasured warm-up requests; p50 and p95 are reported in milliseconds and as
 ratios to the baseline's p95 measured in the same run. Not a test: nothing asserts on time. With
@@ -147,10 +150,15 @@ def run() -> tuple[Measured, list[Measured], list[Measured], list[Measured], Cou
     from django.test import Client
 
     from harbour.accounts.models import User
+    from harbour.core.warm import warm_and_freeze
     from harbour.demo.constants import DEMO_ROLES, demo_username
     from harbour.figures.models import FiguresSummary
     from harbour.figures.summary import summary_count
 
+    # As `harbour serve`'s gunicorn master does before it forks the workers (core/warm.py): load what
+    # Django loads lazily, then freeze those objects out of garbage collection.
+    frozen = warm_and_freeze()
+    print(f"  warmed as harbour serve's master does: {frozen:,} objects frozen", flush=True)
     anonymous = Client()
     baseline = measure("baseline `GET /healthz`", lambda: anonymous.get("/healthz"), REPS)
     homes = []
@@ -210,7 +218,9 @@ def report(
         f"Python {platform.python_version()}, Django {django.get_version()}; {seeded}: "
         + ", ".join(f"{n:,} {label}" for label, n in found.items())
         + ". Server-side time of each request through Django's test client (every middleware, the "
-        f"database, the template; no HTTP server), {REPS} requests each after {WARM_UP} warm-up requests "
+        "database, the template; no HTTP server), in one process warmed and frozen out of garbage "
+        "collection as `harbour serve`'s master does before forking its workers (core/warm.py), "
+        f"{REPS} requests each after {WARM_UP} warm-up requests "
         f"({max(20, REPS // 4)} for the dashboard). Ratios are p95 against the baseline's p95 "
         f"({baseline.p95:.1f} ms), measured in the same run. Load average at the end of the run "
         f"(1, 5 and 15 minutes): {', '.join(f'{load:.1f}' for load in os.getloadavg())}.",

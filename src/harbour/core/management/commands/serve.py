@@ -31,6 +31,9 @@ def gunicorn_argv(*, bind: str, workers: int, timeout: int, access_log: bool) ->
         "-m",
         "gunicorn",
         "harbour.wsgi:application",
+        # Load the application in the master, warm it and freeze its objects before forking (warm.py).
+        "--config",
+        "python:harbour.core.gunicorn_conf",
         "--bind",
         bind,
         "--workers",
