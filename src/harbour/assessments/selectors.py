@@ -317,7 +317,13 @@ def movement_report(*, actor: Any, since: datetime.date | None = None) -> tuple[
 
 
 def _team_member_ids(actor: Any) -> list[Any]:
-    """The members of the teams the actor manages (managers see their team's queue)."""
+    """The members of the teams the actor manages (managers see their team's queue), once a request."""
+    return request_context.once_a_request(
+        ("assessments-team-members", actor.pk), lambda: _find_team_member_ids(actor)
+    )
+
+
+def _find_team_member_ids(actor: Any) -> list[Any]:
     managed = actor.managed_team_ids()
     if not managed:
         return []
@@ -375,7 +381,11 @@ def waiting_for(*, actor: Any, limit: int | None = None) -> list[tuple[Assessmen
     keys = _waiting_keys(actor)
     if limit is not None:
         keys = keys[:limit]
-    assessments = _base().in_bulk({assessment_id for assessment_id, _, _ in keys})
+    # Only the tables the queue shows: joining all of _base()'s took PostgreSQL longer to plan (5 to
+    # 8 ms) than to run.
+    assessments = Assessment.objects.select_related("person", "tool_version__tool", "computed_level").in_bulk(
+        {assessment_id for assessment_id, _, _ in keys}
+    )
     names = {u.pk: str(u) for u in User.objects.filter(pk__in={whose for _, _, whose in keys})}
     return [(assessments[assessment_id], what, names.get(whose, "")) for assessment_id, what, whose in keys]
 
@@ -419,7 +429,7 @@ def reviews_due_for(*, actor: Any, limit: int | None = None) -> list[Assessment]
     keys = _reviews_due_keys(actor)
     if limit is not None:
         keys = keys[:limit]
-    found = _base().in_bulk(keys)
+    found = Assessment.objects.select_related("person", "agreed_level", "lead").in_bulk(keys)
     return [found[pk] for pk in keys]
 
 

@@ -116,7 +116,17 @@ def referral_queue_for(
     )
     page = ordered[offset:] if limit is None else ordered[offset : offset + limit]
     ids = list(page.values_list("pk", flat=True))
-    found = _with_details(Referral.objects.all()).in_bulk(ids)
+    found = (
+        Referral.objects.select_related("urgency", "referrer", "referrer_agency", "triaged_by")
+        .prefetch_related(
+            "concern_types",
+            Prefetch(
+                "subjects", queryset=ReferralSubject.objects.select_related("person").order_by("created_at")
+            ),
+            "contexts",
+        )
+        .in_bulk(ids)
+    )
     referrals = [found[pk] for pk in ids]
     all_subjects = [subject for referral in referrals for subject in referral.subjects.all()]
     summaries = dict(
