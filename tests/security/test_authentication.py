@@ -98,6 +98,24 @@ def test_idle_session_is_signed_out(world, settings):
     assert client.get(reverse("ui:home")).status_code == 302
 
 
+def test_activity_is_recorded_at_most_once_a_minute_so_pages_do_not_save_the_session(world, settings):
+    from django.contrib.sessions.models import Session
+
+    client = world.client_for("practitioner")
+    client.get(reverse("ui:home"))
+    key = client.session.session_key
+    first = client.session["harbour_last_seen"]
+    saved = Session.objects.get(session_key=key).expire_date
+    client.get(reverse("ui:home"))
+    assert client.session["harbour_last_seen"] == first  # not written again within the minute
+    assert Session.objects.get(session_key=key).expire_date == saved
+    session = client.session
+    session["harbour_last_seen"] = time.time() - 61
+    session.save()
+    client.get(reverse("ui:home"))
+    assert client.session["harbour_last_seen"] > time.time() - 5  # a minute on: recorded again
+
+
 def test_admin_refuses_signed_in_non_administrators_without_a_redirect_loop(world):
     response = world.client_for("practitioner").get("/admin/", follow=True)
     assert response.status_code == 403
