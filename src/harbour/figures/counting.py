@@ -100,8 +100,8 @@ def _of(queryset: QuerySet[Any], people: People, field_name: str = "person_id") 
     if people is None:
         return queryset
     if isinstance(people, list) and connection.vendor == "postgresql":
-        # One array parameter, not one placeholder per young person: building and sending thousands
-        # of placeholders took longer than PostgreSQL took to answer (SQLite has no arrays).
+        # One array parameter, not one bind parameter per young person: building and sending thousands
+        # of them took longer than PostgreSQL took to answer (SQLite has no arrays).
         return queryset.filter(**{f"{field_name}__in": RawSQL("SELECT unnest(%s::uuid[])", (people,))})
     return queryset.filter(**{f"{field_name}__in": people})
 
