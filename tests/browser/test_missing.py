@@ -13,7 +13,7 @@ from harbour.assessments.models import Indicator, ScreeningToolVersion
 from harbour.missing import services
 from harbour.missing.models import ReturnInterview
 from tests.browser.harness import assert_accessible, expect_path, sign_in
-from tests.missing.helpers import record, record_return
+from tests.missing.helpers import record, record_return, save_profile
 
 pytestmark = pytest.mark.browser
 
@@ -140,20 +140,7 @@ def test_lead_adds_a_photo_to_the_missing_profile(page, live_server, world, tmp_
 
     page_problems.allow(r"422")  # the empty form answers 422, as it should
     lead = world.users["practitioner"]
-    services.profile_save(
-        actor=lead,
-        person=world.inside,
-        version=None,
-        data=services.ProfileInput(
-            description="About 160 cm, slim, dyed red hair.",
-            associates="",
-            places="",
-            phones_social="",
-            health="",
-            money_transport="",
-            vulnerabilities="",
-        ),
-    )
+    save_profile(lead, world.inside)
     photo = tmp_path / "photo.jpg"
     buffer = io.BytesIO()
     Image.new("RGB", (600, 800), (120, 90, 70)).save(buffer, format="JPEG")

@@ -8,8 +8,8 @@ from typing import Any
 
 from harbour.missing import services
 from harbour.missing.forms import local_datetime
-from harbour.missing.inputs import EpisodeInput, InterviewInput, ReturnInput
-from harbour.missing.models import MissingEpisode, ReturnInterview
+from harbour.missing.inputs import EpisodeInput, InterviewInput, ProfileInput, ReturnInput
+from harbour.missing.models import MissingEpisode, MissingProfile, ReturnInterview
 
 
 def uk(day: date, hour: int, minute: int = 0) -> datetime:
@@ -53,3 +53,9 @@ def interview_input(completed_at: datetime, **changes: Any) -> InterviewInput:
         young_person_words="They said I owed them.",
     )
     return replace(data, **changes)
+
+
+def save_profile(actor: Any, person: Any, **fields: str) -> MissingProfile:
+    """A Philomena profile through the service (a short description unless told otherwise)."""
+    fields.setdefault("description", "About 160 cm, slim, dyed red hair.")
+    return services.profile_save(actor=actor, person=person, version=None, data=ProfileInput(**fields))

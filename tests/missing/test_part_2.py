@@ -14,7 +14,8 @@ from harbour.audit.models import AuditEvent
 from harbour.missing import services
 from harbour.missing.inputs import ProfileInput
 from harbour.missing.models import MissingEpisode
-from tests.missing.helpers import record, record_return
+from harbour.missing.views import PROFILE_FIELDS
+from tests.missing.helpers import record, record_return, save_profile
 from tests.missing.test_profile_photo import phone_photo
 
 pytestmark = pytest.mark.django_db
@@ -29,12 +30,7 @@ PART_2 = {
 
 
 def _profile(world):
-    return services.profile_save(
-        actor=world.users["practitioner"],
-        person=world.inside,
-        version=None,
-        data=ProfileInput(description="About 160 cm, slim, dyed red hair.", places="Chapelfield Gardens"),
-    )
+    return save_profile(world.users["practitioner"], world.inside, places="Chapelfield Gardens")
 
 
 def _pdf_text(person, profile) -> str:
@@ -118,20 +114,7 @@ def test_everything_long_still_fits_one_page(world):
         actor=world.users["practitioner"],
         person=world.inside,
         version=profile.version,
-        data=ProfileInput(
-            **dict.fromkeys(
-                (
-                    "description",
-                    "associates",
-                    "places",
-                    "phones_social",
-                    "health",
-                    "money_transport",
-                    "vulnerabilities",
-                ),
-                long_text,
-            )
-        ),
+        data=ProfileInput(**dict.fromkeys(PROFILE_FIELDS, long_text)),
     )
     for days in range(6):
         record(world.users["practitioner"], world.inside, timezone.now() - timedelta(days=300 - days * 40))

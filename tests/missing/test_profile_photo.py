@@ -17,6 +17,7 @@ from harbour.audit.models import AuditEvent
 from harbour.missing import services
 from harbour.missing.models import MissingProfile, MissingProfilePhoto
 from harbour.missing.photos import PHOTO_MAX_SIDE
+from tests.missing.helpers import save_profile
 
 pytestmark = pytest.mark.django_db
 
@@ -47,19 +48,11 @@ def taken(day: date) -> dict[str, str]:
 
 @pytest.fixture
 def profile(world) -> MissingProfile:
-    return services.profile_save(
-        actor=world.users["practitioner"],
-        person=world.inside,
-        version=None,
-        data=services.ProfileInput(
-            description="Slim, about 160 cm, dyed red hair.",
-            associates="",
-            places="Chapelfield Gardens",
-            phones_social="",
-            health="",
-            money_transport="",
-            vulnerabilities="",
-        ),
+    return save_profile(
+        world.users["practitioner"],
+        world.inside,
+        description="Slim, about 160 cm, dyed red hair.",
+        places="Chapelfield Gardens",
     )
 
 

@@ -172,24 +172,10 @@ def test_profile_saved_and_downloaded_as_an_audited_one_page_pdf(world):
 
 
 def test_a_long_profile_still_fits_one_page(world):
-    from harbour.missing.views import profile_document
+    from harbour.missing.views import PROFILE_FIELDS, profile_document
 
     long_text = "\n".join(f"Line {n}: a place they go, with a long description of it." for n in range(60))
-    profile = MissingProfile.objects.create(
-        person=world.inside,
-        **dict.fromkeys(
-            (
-                "description",
-                "associates",
-                "places",
-                "phones_social",
-                "health",
-                "money_transport",
-                "vulnerabilities",
-            ),
-            long_text,
-        ),
-    )
+    profile = MissingProfile.objects.create(person=world.inside, **dict.fromkeys(PROFILE_FIELDS, long_text))
     for days in range(10):
         record(world.users["practitioner"], world.inside, timezone.now() - timedelta(days=40 + days * 35))
     assert len(profile_document(world.inside, profile).pages) == 1
