@@ -135,6 +135,21 @@ def assessment_list_for(*, actor: Any, person_id: UUID | None = None) -> QuerySe
     return queryset.order_by("-opened_at")
 
 
+def other_open_assessments(*, assessment: Assessment) -> list[Assessment]:
+    """The young person's other open assessments, oldest first. There is one open assessment at a time,
+    except after two records of one young person were merged while each had one open: then a lead
+    closes one without agreement. Whoever may read this assessment sees the young person in full, and so
+    the others too."""
+    if not assessment.is_open:
+        return []
+    return list(
+        Assessment.objects.filter(person_id=assessment.person_id, status=Assessment.Status.OPEN)
+        .exclude(pk=assessment.pk)
+        .select_related("lead", "lead_agency")
+        .order_by("opened_at")
+    )
+
+
 def contributions_for(*, actor: Any, assessment: Assessment) -> list[ContributionView]:
     """Every contribution, with health-restricted answers shown only to those who may see them."""
     rows = (

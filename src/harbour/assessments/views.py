@@ -64,7 +64,7 @@ def person_history(request: HttpRequest, person_id: UUID) -> HttpResponse:
     person = _person_full(request, person_id)
     history = selectors.history_for(actor=request.user, person_id=person.pk)
     assessments = list(selectors.assessment_list_for(actor=request.user, person_id=person.pk))
-    has_open = any(a.status == Assessment.Status.OPEN for a in assessments)
+    open_assessments = [a for a in assessments if a.status == Assessment.Status.OPEN]
     context = {
         # What people/_header.html needs (the "Risk assessments" tab of the record): full access only.
         "is_full": True,
@@ -79,7 +79,9 @@ def person_history(request: HttpRequest, person_id: UUID) -> HttpResponse:
         "chart": chart.step_chart(history),
         "assessments": assessments,
         "superseded_by_merge": set(selectors.superseding_merges(assessments)),
-        "can_open": policies.can_open(request.user, person) and not has_open,
+        "can_open": policies.can_open(request.user, person) and not open_assessments,
+        # More than one open (after two records of the young person were merged): a lead closes one.
+        "open_assessments": open_assessments if len(open_assessments) > 1 else [],
     }
     return render(request, "assessments/person_history.html", context)
 
@@ -179,6 +181,8 @@ def _detail_context(request: HttpRequest, assessment: Assessment, **forms: Any) 
         # Closed as superseded by a merge of two records, rather than by a review: which merge.
         "superseding_merge": selectors.superseding_merges([assessment]).get(assessment.pk),
         "words_missing": not assessment.young_person_words and not assessment.words_missing_reason,
+        # After two records of one young person were merged, each with an open assessment.
+        "other_open": selectors.other_open_assessments(assessment=assessment),
         # The current agreed assessment offers its review (a new assessment) when none is open.
         "can_review": assessment.status == Assessment.Status.AGREED
         and policies.can_open(actor, assessment.person)
