@@ -179,7 +179,8 @@ def test_a_reviewed_row_is_linked_once(world, tmp_path):
     home = client.get(reverse("ui:home"))
     assert "log.csv, line 2" in home.text
     response = client.post(
-        reverse("missing:unmatched_link", args=[unmatched.pk]), {"person_id": world.inside.pk}
+        reverse("missing:unmatched_link", args=[unmatched.pk]),
+        {"person_id": world.inside.pk, "version": unmatched.version},
     )
     episode = MissingEpisode.objects.get()
     assert response.url == reverse("missing:episode", args=[episode.pk])
@@ -187,7 +188,14 @@ def test_a_reviewed_row_is_linked_once(world, tmp_path):
     assert episode.import_key == unmatched.import_key
     assert episode.log_import == unmatched.log_import  # which import the episode came from
     assert not ReturnInterview.objects.filter(episode=episode).exists()  # returned months ago
-    assert not UnmatchedLogRow.objects.exists()
+    unmatched.refresh_from_db()  # kept, marked linked: who, when, how, to whom
+    assert (unmatched.resolved_by, unmatched.resolution, unmatched.person) == (
+        officer,
+        "best-candidate",
+        world.inside,
+    )
+    assert not imports.unmatched_rows_for(actor=officer).exists()
+    assert "No rows are waiting for review." in client.get(reverse("missing:unmatched")).text
     assert "1 rows: 0 loaded, 0 unmatched (for review), 1 already loaded." in _run(path, officer)
     # Only the front door reviews.
     assert world.client_for("practitioner").get(reverse("missing:unmatched")).status_code == 403

@@ -327,7 +327,10 @@ def test_a_reviewed_recent_row_gets_its_interview_when_linked(world):
     assert _import(world, [row]).unmatched == 1
     unmatched = UnmatchedLogRow.objects.get()
     episode = imports.unmatched_row_link(
-        actor=world.users["front-door-officer"], row_id=unmatched.pk, person_id=world.inside.pk
+        actor=world.users["front-door-officer"],
+        row=unmatched,
+        person_id=world.inside.pk,
+        version=unmatched.version,
     )
     interview = ReturnInterview.objects.get(episode=episode)
     assert interview.team == world.breckland_team

@@ -46,7 +46,7 @@ PERSON_PAGES = {
 }  # access matrix
 OWNED = {"missing:notice_read"}
 # The police log review: the front door only (403 for everyone else).
-REVIEW = {"missing:unmatched", "missing:unmatched_link"}
+REVIEW = {"missing:unmatched", "missing:unmatched_link", "missing:unmatched_choose"}
 TRIAGE = {"front-door-officer"}
 # In this world the interview's team is Breckland's youth work team, which has no manager: only the lead
 # professional and the team manager (who may edit Jade's record) may assign; nobody is assigned yet, so
@@ -188,4 +188,15 @@ def test_police_log_review_matrix(world):
         response = client.post(reverse("missing:unmatched_link", args=[row.pk]), {})
         if response.status_code != expected:
             failures.append(f"{actor} POST link: expected {expected}, got {response.status_code}")
+        # Finding the young person: the page for the front door, the form back without a choice (422).
+        expected = 200 if actor in TRIAGE else 403
+        response = client.get(reverse("missing:unmatched_choose", args=[row.pk]))
+        if response.status_code != expected:
+            failures.append(f"{actor} GET choose: expected {expected}, got {response.status_code}")
+        expected = 422 if actor in TRIAGE else 403
+        response = client.post(
+            reverse("missing:unmatched_choose", args=[row.pk]), {"action": "link", "version": row.version}
+        )
+        if response.status_code != expected:
+            failures.append(f"{actor} POST choose: expected {expected}, got {response.status_code}")
     assert not failures, "\n".join(failures)

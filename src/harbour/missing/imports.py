@@ -48,11 +48,13 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.http import Http404
 from django.utils import timezone
 
 from harbour.audit import services as audit
+from harbour.core.errors import locked_for_update
 from harbour.missing import import_load, policies, services
 from harbour.missing.clock import due_at_for
 from harbour.missing.models import (
@@ -505,10 +507,14 @@ def match_identities(
 def _key_state() -> tuple[frozenset[Any], int]:
     """What says whether the import keys held have changed: the imports loaded, and how many keys the
     episodes and rows for review hold. A key is only added by an import's load (under the import lock,
-    with its ``PoliceLogImport`` row in the same transaction); linking a row kept for review moves its
-    key to the new episode (the count stays); any key removed lowers the count."""
+    with its ``PoliceLogImport`` row in the same transaction); linking a row kept for review gives its
+    key to the new episode and the row stops waiting (the count stays: waiting rows are counted); any
+    key removed lowers the count. A linked row keeps its key too, so its row is never loaded again."""
     imports = frozenset(PoliceLogImport.objects.values_list("pk", flat=True))
-    keys = MissingEpisode.objects.exclude(import_key="").count() + UnmatchedLogRow.objects.count()
+    keys = (
+        MissingEpisode.objects.exclude(import_key="").count()
+        + UnmatchedLogRow.objects.filter(resolved_at__isnull=True).count()
+    )
     return imports, keys
 
 
@@ -876,36 +882,68 @@ def text_stream(raw: bytes) -> TextIO:
 
 def unmatched_rows_for(*, actor: Any) -> Any:
     """The police log rows waiting for review, oldest import first (front door only; one audit event per
-    page is written by the caller's page)."""
+    page is written by the caller's page). Rows already linked are not waiting."""
     if not policies.can_import(actor):
         raise PermissionDenied("Not allowed: review police log rows.")
-    return UnmatchedLogRow.objects.select_related("log_import", "best_person").order_by(
-        "log_import__started_at", "line_number"
+    return (
+        UnmatchedLogRow.objects.filter(resolved_at__isnull=True)
+        .select_related("log_import", "best_person")
+        .order_by("log_import__started_at", "line_number")
     )
 
 
-def unmatched_row_link(*, actor: Any, row_id: Any, person_id: Any) -> MissingEpisode:
-    """Link a reviewed police log row to a young person: its episode (and interview) are created and the
-    row leaves the review list. Its import key goes with it, so re-importing the file adds nothing."""
-    from django.core.exceptions import ValidationError
-    from django.http import Http404
-
-    from harbour.people.models import Person
-
+def unmatched_row_get_for(*, actor: Any, row_id: Any) -> UnmatchedLogRow:
+    """One police log row kept for review, waiting or already linked (front door only; 404 if none)."""
     if not policies.can_import(actor):
         raise PermissionDenied("Not allowed: review police log rows.")
-    row = UnmatchedLogRow.objects.filter(pk=row_id).first()
+    row = UnmatchedLogRow.objects.select_related("log_import", "resolved_by").filter(pk=row_id).first()
     if row is None:
         raise Http404
+    return row
+
+
+NAME_ONLY_REFUSAL = (
+    "You can see only this young person's name, so you cannot check that the row is about them. Ask the "
+    "agencies that know them, or someone who can see their record in full, to link it."
+)
+
+
+def unmatched_row_link(
+    *, actor: Any, row: UnmatchedLogRow, person_id: Any, version: int, chosen_by_reviewer: bool = False
+) -> MissingEpisode:
+    """Link a reviewed police log row to a young person: its episode (and interview) are created on their
+    record, as the import would have, and the row is marked linked (who, when, how, to whom) and leaves
+    the review list. The episode carries the row's import key, so re-importing the file adds nothing.
+
+    Either the row's best candidate, or (``chosen_by_reviewer``) a young person the reviewer found, whose
+    record they must be able to see in full: with the name only they cannot check it is the same child.
+    ``version`` is the row's as the reviewer saw it: if someone dealt with it since, ``ConflictError``.
+    """
+    if not policies.can_import(actor):
+        raise PermissionDenied("Not allowed: review police log rows.")
     person = Person.objects.filter(
         pk=person_id, kind=Person.Kind.YOUNG_PERSON, merged_into__isnull=True
     ).first()
     if person is None:
-        raise ValidationError({"person_id": "Choose a young person known to Harbour."})
+        raise ValidationError({"person": "Choose a young person known to Harbour."})
+    if chosen_by_reviewer:
+        if not policies.can_view_person(actor, person):
+            raise PermissionDenied(NAME_ONLY_REFUSAL)
+        how = UnmatchedLogRow.Resolution.CHOSEN_BY_REVIEWER
+    else:
+        if person.pk != row.best_person_id:
+            raise ValidationError(
+                {"person": "Link the row to its best candidate, or choose who it is about."}
+            )
+        how = UnmatchedLogRow.Resolution.BEST_CANDIDATE
     parsed = validate_row(row.line_number, {name: str(row.data.get(name, "")) for name in FIELDS}, _Codes())
     if isinstance(parsed, list):  # the reference data changed since the import
-        raise ValidationError({"person_id": "; ".join(problem.message for problem in parsed)})
+        raise ValidationError({"person": "; ".join(problem.message for problem in parsed)})
     with transaction.atomic():
+        row = locked_for_update(row, expected_version=version)
+        if row.resolved_at is not None:
+            raise ValidationError("This row has already been linked.")
+        now = timezone.now()
         episode = MissingEpisode.objects.create(
             person=person,
             kind=EpisodeKind.objects.get(code=parsed.kind),
@@ -924,7 +962,7 @@ def unmatched_row_link(*, actor: Any, row_id: Any, person_id: Any) -> MissingEpi
             import_key=row.import_key,
             log_import_id=row.log_import_id,
         )
-        if parsed.ended_at is not None and interview_due(parsed.ended_at, now=timezone.now()):
+        if parsed.ended_at is not None and interview_due(parsed.ended_at, now=now):
             ReturnInterview.objects.create(
                 episode=episode,
                 person=person,
@@ -932,13 +970,15 @@ def unmatched_row_link(*, actor: Any, row_id: Any, person_id: Any) -> MissingEpi
                 due_at=due_at_for(parsed.ended_at),
                 team=services.default_interview_team(),
             )
-        line, log_import_id = row.line_number, row.log_import_id
-        row.delete()
+        row.resolved_at, row.resolved_by, row.resolution, row.person = now, actor, how, person
+        row.save(
+            update_fields=["resolved_at", "resolved_by", "resolution", "person", "version", "updated_at"]
+        )
         audit.record(
             actor,
             "police_log.row_linked",
             episode,
             person_id=person.pk,
-            detail={"import": str(log_import_id), "line": line},
+            detail={"import": str(row.log_import_id), "line": row.line_number, "how": how.value},
         )
     return episode

@@ -404,6 +404,20 @@ class UnmatchedLogRow(BaseModel):
         "people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    class Resolution(models.TextChoices):
+        BEST_CANDIDATE = "best-candidate", "Linked to its best candidate"
+        CHOSEN_BY_REVIEWER = "chosen-by-reviewer", "Linked to the young person the reviewer chose"
+
+    # Once linked from review: who linked it, when, how, and to whom (its episode carries its import key).
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
     class Meta:
         ordering = ["log_import", "line_number"]
         # A constraint rather than ``unique=True``: on PostgreSQL that would add a second index for

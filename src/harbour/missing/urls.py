@@ -30,4 +30,5 @@ urlpatterns = [
     path("notices/<uuid:notice_id>/read/", views.notice_read, name="notice_read"),
     path("police-log/review/", views.unmatched, name="unmatched"),
     path("police-log/review/<uuid:row_id>/link/", views.unmatched_link, name="unmatched_link"),
+    path("police-log/review/<uuid:row_id>/choose/", views.unmatched_choose, name="unmatched_choose"),
 ]

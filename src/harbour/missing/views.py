@@ -23,6 +23,7 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -55,6 +56,7 @@ from harbour.missing.inputs import (
 )
 from harbour.missing.models import MissingEpisode, MissingNotice, MissingProfilePhoto, ReturnInterview
 from harbour.missing.photos import PHOTO_MAX_BYTES
+from harbour.people import views_choose
 
 GET_POST = ["GET", "POST"]
 # A Philomena profile not updated for this long is flagged for a check that it is still right.
@@ -722,16 +724,57 @@ def unmatched(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def unmatched_link(request: HttpRequest, row_id: UUID) -> HttpResponse:
-    if not policies.can_import(request.user):
-        raise PermissionDenied
+    """Link a row to its best candidate, from the list."""
+    row = imports.unmatched_row_get_for(actor=request.user, row_id=row_id)
     try:
         episode = imports.unmatched_row_link(
-            actor=request.user, row_id=row_id, person_id=request.POST.get("person_id") or None
+            actor=request.user,
+            row=row,
+            person_id=request.POST.get("person_id") or None,
+            version=_int(request.POST.get("version"), default=0),  # none given: stale
         )
-    except ValidationError as error:
+    except (ValidationError, ConflictError) as error:
         rows = imports.unmatched_rows_for(actor=request.user)
         page = Paginator(rows, settings.HARBOUR_PAGE_SIZE).get_page(1)
-        context = {"page": page, "problem": " ".join(error.messages)}
-        return render(request, "missing/unmatched.html", context, status=422)
+        problem = error.message if isinstance(error, ConflictError) else " ".join(error.messages)
+        status = 409 if isinstance(error, ConflictError) else 422
+        return render(request, "missing/unmatched.html", {"page": page, "problem": problem}, status=status)
     messages.success(request, "Linked: the episode is on the young person's record.")
     return redirect("missing:episode", episode.pk)
+
+
+def _int(text: str | None, *, default: int) -> int:
+    return int(text) if text and text.isdigit() else default
+
+
+@never_cache
+@login_required
+@require_http_methods(GET_POST)
+def unmatched_choose(request: HttpRequest, row_id: UUID) -> HttpResponse:
+    """Find the young person a police log row is about and link it to them (the reviewer's choice)."""
+    if not policies.can_import(request.user):
+        raise PermissionDenied
+
+    def load() -> Any:
+        return imports.unmatched_row_get_for(actor=request.user, row_id=row_id)
+
+    def link(row: Any, person_id: UUID, version: int) -> HttpResponse:
+        episode = imports.unmatched_row_link(
+            actor=request.user, row=row, person_id=person_id, version=version, chosen_by_reviewer=True
+        )
+        messages.success(
+            request,
+            f"Line {row.line_number} is linked: the episode is on {episode.person.full_name}'s record.",
+        )
+        return redirect("missing:episode", episode.pk)
+
+    row = load()
+    born = imports.parse_date(str(row.data.get("date_of_birth") or ""))
+    return views_choose.choose_page(
+        request,
+        template="missing/unmatched_choose.html",
+        load=load,
+        initial=views_choose.terms_from(row.data, date_of_birth=born),
+        link=link,
+        context={"back_url": reverse("missing:unmatched"), "back_label": "Police log rows to review"},
+    )

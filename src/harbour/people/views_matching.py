@@ -22,6 +22,8 @@ Contract (for the front door's referral form and any other intake form that incl
   yet, the fragment says what to type and no lookup is run (and nothing is audited).
 - The fragment holds a radio group named ``P-person`` (or ``person`` with no prefix): one option per
   candidate with the person's id as its value, and ``new`` for "None of these: new young person".
+  With ``existing_only=1`` (pages that link something to a young person already known, such as the
+  review of imported rows: ``people/views_choose.py``) there is no ``new`` option and the hint says so.
   Its element ids start with ``P-``, so two subjects' fragments can share one page. The results sit in
   a region with ``aria-live="polite"`` and a heading that gives the count.
 - Each lookup writes one ``person.matches_viewed`` audit event (``people.selectors.person_matches_for``).
@@ -191,6 +193,7 @@ def matches(request: HttpRequest) -> HttpResponse:
         "ready": query is not None,
         "rows": [],
         "chosen": request.POST.get(f"{prefix}-person" if prefix else "person", ""),
+        "existing_only": request.POST.get("existing_only") == "1",
     }
     if query is not None:
         context["rows"] = _rows(selectors.person_matches_for(actor=actor, query=query, limit=SHOWN))

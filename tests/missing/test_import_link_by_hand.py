@@ -1,0 +1,216 @@
+"""Linking a police log row kept for review to a young person the reviewer finds and chooses.
+
+The reviewer searches with the "already known?" check (POST, never the URL), the service checks that
+they may review imports and see the chosen young person in full, creates the episode the import would
+have, marks the row linked (who, when, chosen by reviewer) and audits it; a stale row version is a
+conflict; re-running the file creates nothing."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
+from django.urls import reverse
+
+from harbour.audit.models import AuditEvent
+from harbour.core.errors import ConflictError
+from harbour.missing import imports
+from harbour.missing.models import MissingEpisode, UnmatchedLogRow
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+HEADER = (
+    "police_reference,first_name,last_name,date_of_birth,postcode,kind,missing_from,"
+    "reported_at,started_at,ended_at,risk_grade,found_place\n"
+)
+# A name Harbour holds no one close to: kept for review with no candidate to link.
+ROW = "NC-4001,Ty,Murrey,,,M,home,,01/06/2026 20:00,02/06/2026 08:00,low,King's Lynn bus station\n"
+
+
+@pytest.fixture
+def kept(world, tmp_path):
+    """The log imported by the front-door officer, who is also on Tyler Murray's network (so sees him in
+    full) but not on Jade Bishop's; the one row kept for review."""
+    officer = world.users["front-door-officer"]
+    factories.allocate(world.outside, worker=officer, role="allocated-social-worker")
+    path = tmp_path / "log.csv"
+    path.write_text(HEADER + ROW, encoding="utf-8")
+    _run(path, officer)
+    return path, UnmatchedLogRow.objects.get()
+
+
+def _run(path, user):
+    out = io.StringIO()
+    call_command("missing_import", str(path), "--as", user.username, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def _choose_url(row):
+    return reverse("missing:unmatched_choose", args=[row.pk])
+
+
+def test_the_reviewer_searches_chooses_and_links_the_row(world, kept):
+    _, row = kept
+    officer = world.users["front-door-officer"]
+    client = world.client_for(officer)
+    assert "Find the young person" in client.get(reverse("missing:unmatched")).text
+
+    page = client.get(_choose_url(row))
+    assert page.status_code == 200
+    assert 'value="Murrey"' in page.text  # the search starts with what the row holds
+    assert 'method="post"' in page.text
+
+    # The search goes in the form body; the page's own URL carries only the row's id.
+    found = client.post(_choose_url(row), {"action": "search", "first_name": "Tyler", "last_name": "Murray"})
+    assert found.status_code == 200
+    assert f'value="{world.outside.pk}"' in found.text  # Tyler, as a radio to choose
+    looked = AuditEvent.objects.filter(action="person.matches_viewed", actor_id=officer.pk).latest(
+        "occurred_at"
+    )
+    assert looked.detail["text"] == "Tyler Murray"
+
+    response = client.post(
+        _choose_url(row),
+        {"action": "link", "person": world.outside.pk, "version": row.version, "last_name": "Murray"},
+    )
+    episode = MissingEpisode.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("missing:episode", args=[episode.pk])
+    assert episode.person == world.outside
+    assert episode.police_reference == "NC-4001"
+    assert episode.source == "import"
+    assert episode.import_key == row.import_key
+    assert episode.log_import == row.log_import
+    assert episode.found_place == "King's Lynn bus station"
+
+    row.refresh_from_db()
+    assert row.resolution == UnmatchedLogRow.Resolution.CHOSEN_BY_REVIEWER
+    assert row.resolved_by == officer
+    assert row.resolved_at is not None
+    assert row.person == world.outside
+    assert row.version == 2
+    assert not imports.unmatched_rows_for(actor=officer).exists()  # no longer waiting
+
+    event = AuditEvent.objects.get(action="police_log.row_linked")
+    assert event.actor_id == officer.pk
+    assert event.person_id == world.outside.pk
+    assert event.detail == {"import": str(row.log_import_id), "line": 2, "how": "chosen-by-reviewer"}
+
+    # The page now says what became of the row, and offers no second link.
+    after = client.get(_choose_url(row))
+    assert "This row was linked on" in after.text
+    assert "linked to the young person the reviewer chose" in after.text
+    assert 'value="link"' not in after.text
+
+
+def test_running_the_same_file_again_after_a_hand_link_creates_nothing(world, kept):
+    path, row = kept
+    officer = world.users["front-door-officer"]
+    imports.unmatched_row_link(
+        actor=officer, row=row, person_id=world.outside.pk, version=row.version, chosen_by_reviewer=True
+    )
+    assert "1 rows: 0 loaded, 0 unmatched (for review), 1 already loaded." in _run(path, officer)
+    assert MissingEpisode.objects.count() == 1
+    assert UnmatchedLogRow.objects.count() == 1
+    assert not imports.unmatched_rows_for(actor=officer).exists()
+
+
+def test_a_young_person_the_reviewer_sees_by_name_only_is_refused(world, kept):
+    _, row = kept
+    officer = world.users["front-door-officer"]
+    client = world.client_for(officer)
+    found = client.post(_choose_url(row), {"action": "search", "first_name": "Jade", "last_name": "Bishop"})
+    assert f'value="{world.inside.pk}"' in found.text  # offered by name, as the check always does
+    assert "Name only" in found.text
+    response = client.post(
+        _choose_url(row),
+        {"action": "link", "person": world.inside.pk, "version": row.version, "first_name": "Jade"},
+    )
+    assert response.status_code == 403
+    assert "You can see only this young person&#x27;s name" in response.text
+    assert 'value="Jade"' in response.text  # what was typed is kept
+    assert not MissingEpisode.objects.exists()
+    row.refresh_from_db()
+    assert row.resolved_at is None
+    assert not AuditEvent.objects.filter(action="police_log.row_linked").exists()
+    with pytest.raises(PermissionDenied):
+        imports.unmatched_row_link(
+            actor=officer, row=row, person_id=world.inside.pk, version=row.version, chosen_by_reviewer=True
+        )
+
+
+def test_only_those_who_review_police_logs_may_link(world, kept):
+    _, row = kept
+    # The lead professional sees Jade in full but does not review police logs.
+    lead = world.users["practitioner"]
+    with pytest.raises(PermissionDenied):
+        imports.unmatched_row_link(
+            actor=lead, row=row, person_id=world.inside.pk, version=row.version, chosen_by_reviewer=True
+        )
+    assert world.client_for(lead).get(_choose_url(row)).status_code == 403
+
+
+def test_two_reviewers_at_once_one_links_the_other_is_told(world, kept):
+    _, row = kept
+    officer = world.users["front-door-officer"]
+    other = factories.make_user("second_officer", role="front-door-officer", team=world.norwich_team)
+    factories.allocate(world.outside, worker=other, role="allocated-social-worker")
+    opened = row.version  # both open the page at this version
+    first = world.client_for(other).post(
+        _choose_url(row), {"action": "link", "person": world.outside.pk, "version": opened}
+    )
+    assert first.status_code == 302
+    second = world.client_for(officer).post(
+        _choose_url(row),
+        {"action": "link", "person": world.outside.pk, "version": opened, "first_name": "Tyler"},
+    )
+    assert second.status_code == 409
+    assert "Someone else dealt with this after you opened it. Nothing has been saved" in second.text
+    assert "This row was linked on" in second.text
+    assert MissingEpisode.objects.count() == 1
+    row.refresh_from_db()
+    assert row.resolved_by == other
+    assert AuditEvent.objects.filter(action="police_log.row_linked").count() == 1
+    with pytest.raises(ConflictError):
+        imports.unmatched_row_link(
+            actor=officer, row=row, person_id=world.outside.pk, version=opened, chosen_by_reviewer=True
+        )
+
+
+def test_linking_without_choosing_anyone_asks_for_a_choice(world, kept):
+    _, row = kept
+    client = world.client_for("front-door-officer")
+    response = client.post(
+        _choose_url(row), {"action": "link", "version": row.version, "last_name": "Murrey"}
+    )
+    assert response.status_code == 422
+    assert "Choose the young person this is about." in response.text
+    assert not MissingEpisode.objects.exists()
+
+
+def test_the_best_candidate_link_checks_the_version_too(world, tmp_path):
+    officer = world.users["front-door-officer"]
+    path = tmp_path / "log.csv"
+    path.write_text(HEADER + "NC-3001,Jade,Bishopp,,,M,home,,01/06/2026 20:00,02/06/2026 08:00,low,\n")
+    _run(path, officer)
+    row = UnmatchedLogRow.objects.get()
+    assert row.best_person == world.inside
+    client = world.client_for(officer)
+    stale = client.post(
+        reverse("missing:unmatched_link", args=[row.pk]),
+        {"person_id": world.inside.pk, "version": row.version + 1},
+    )
+    assert stale.status_code == 409
+    assert not MissingEpisode.objects.exists()
+    linked = client.post(
+        reverse("missing:unmatched_link", args=[row.pk]),
+        {"person_id": world.inside.pk, "version": row.version},
+    )
+    assert linked.status_code == 302
+    row.refresh_from_db()
+    assert row.resolution == UnmatchedLogRow.Resolution.BEST_CANDIDATE
+    event = AuditEvent.objects.get(action="police_log.row_linked")
+    assert event.detail["how"] == "best-candidate"
