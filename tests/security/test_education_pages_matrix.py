@@ -59,7 +59,7 @@ def _education_routes() -> set[str]:
 
 # The review of imported rows: education.import holders only (the team manager role), 403 for others.
 IMPORTERS = {"team-manager"}
-IMPORT_PAGES = {"education:unmatched", "education:unmatched_set_aside"}
+IMPORT_PAGES = {"education:unmatched", "education:unmatched_set_aside", "education:unmatched_link"}
 IMPORT_ACTIONS = {"education:unmatched_retry"}  # POST only
 
 
@@ -87,7 +87,11 @@ def test_import_review_pages_matrix(world):
         client = Client()
         client.force_login(_user(world, actor))
         expected = 200 if actor in IMPORTERS else 403
-        for url in (reverse("education:unmatched"), reverse("education:unmatched_set_aside", args=[row.pk])):
+        for url in (
+            reverse("education:unmatched"),
+            reverse("education:unmatched_set_aside", args=[row.pk]),
+            reverse("education:unmatched_link", args=[row.pk]),
+        ):
             response = client.get(url)
             if response.status_code != expected:
                 failures.append(f"{actor} {url}: expected {expected}, got {response.status_code}")
@@ -97,6 +101,13 @@ def test_import_review_pages_matrix(world):
             response = client.post(reverse("education:unmatched_retry", args=[row.pk]))
             if response.status_code != 403:
                 failures.append(f"{actor} retry: expected 403, got {response.status_code}")
+        # Linking without choosing anyone: the form back with the problem for importers (422).
+        expected = 422 if actor in IMPORTERS else 403
+        response = client.post(
+            reverse("education:unmatched_link", args=[row.pk]), {"action": "link", "version": row.version}
+        )
+        if response.status_code != expected:
+            failures.append(f"{actor} POST link: expected {expected}, got {response.status_code}")
     assert not failures, "\n".join(failures)
     row.refresh_from_db()
     assert row.resolved_at is None

@@ -303,7 +303,8 @@ class SetAsideForm(GovukForm):
         choices=[
             (value, label)
             for value, label in UnmatchedImportRow.Resolution.choices
-            if value != UnmatchedImportRow.Resolution.MATCHED
+            if value
+            not in (UnmatchedImportRow.Resolution.MATCHED, UnmatchedImportRow.Resolution.CHOSEN_BY_REVIEWER)
         ],
         widget=forms.RadioSelect,
         error_messages={"required": "Choose what happened to this row."},

@@ -22,11 +22,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from harbour.audit import services as audit
+from harbour.core.errors import locked_for_update
 from harbour.education import policies, services
 from harbour.education.inputs import ExclusionInput, MissingEducationInput
 from harbour.education.models import (
@@ -150,6 +152,11 @@ def parse_mapping(items: Iterable[str]) -> dict[str, str]:
         else:
             raise ImportRefusedError(f"Write a mapping as field=CSV header, not {item!r}.")
     return mapping
+
+
+def parse_date(text: str) -> dt.date:
+    """A date as the lists give it (YYYY-MM-DD, DD/MM/YYYY, DD-MM-YYYY or DD.MM.YYYY); ValueError if not."""
+    return _date(text)
 
 
 def _date(text: str) -> dt.date:
@@ -367,8 +374,17 @@ def import_file(
             file_sha256=hashlib.sha256(content).hexdigest(),
             imported_by=actor,
         )
+        # Rows a reviewer linked by hand are on the young person they chose: never matched again.
+        linked = set(
+            UnmatchedImportRow.objects.filter(
+                kind=kind, resolution=UnmatchedImportRow.Resolution.CHOSEN_BY_REVIEWER
+            ).values_list("row_key", flat=True)
+        )
         for index, row in enumerate(parsed, start=1):
-            _load_row(actor, kind, batch, row, report)
+            if row.key in linked:
+                report.already_held += 1
+            else:
+                _load_row(actor, kind, batch, row, report)
             if progress is not None and (index % PROGRESS_EVERY == 0 or index == len(parsed)):
                 progress("loaded", index, len(parsed))
         batch.rows = report.rows
@@ -425,6 +441,7 @@ def _load_row(actor: Any, kind: str, batch: ImportBatch, row: ParsedRow, report:
         resolved_by=actor,
         resolution=UnmatchedImportRow.Resolution.MATCHED,
         person=person,
+        version=F("version") + 1,  # a reviewer who opened the row sees that it was dealt with meanwhile
     )
     if created:
         report.created += 1
@@ -443,6 +460,15 @@ def write_unmatched_report(report: ImportReport, path: Path) -> None:
 
 
 # --- reviewing the rows kept ----------------------------------------------------------------------------
+
+
+def _resolve(row: UnmatchedImportRow, *, actor: Any, resolution: str, person: Person | None = None) -> None:
+    """Mark a kept row (locked, its version already moved on) as dealt with: when, by whom, how."""
+    row.resolved_at = timezone.now()
+    row.resolved_by = actor
+    row.resolution = resolution
+    row.person = person
+    row.save()
 
 
 def unmatched_retry(*, actor: Any, row: UnmatchedImportRow) -> Person | None:
@@ -469,11 +495,8 @@ def unmatched_retry(*, actor: Any, row: UnmatchedImportRow) -> Person | None:
             services.exclusion_record(actor=actor, person=person, data=parsed.data, imported=True)
         else:
             services.missing_education_report(actor=actor, person=person, data=parsed.data, imported=True)
-        locked.resolved_at = timezone.now()
-        locked.resolved_by = actor
-        locked.resolution = UnmatchedImportRow.Resolution.MATCHED
-        locked.person = person
-        locked.save()
+        locked.version += 1
+        _resolve(locked, actor=actor, resolution=UnmatchedImportRow.Resolution.MATCHED, person=person)
         audit.record(
             actor, "education.unmatched_matched", locked, person_id=person.pk, detail={"kind": row.kind}
         )
@@ -483,16 +506,65 @@ def unmatched_retry(*, actor: Any, row: UnmatchedImportRow) -> Person | None:
 def unmatched_set_aside(*, actor: Any, row: UnmatchedImportRow, resolution: str) -> UnmatchedImportRow:
     """Mark a kept row as dealt with outside the import: recorded by hand, not known, or in error."""
     policies.require_import(actor)
-    allowed = set(UnmatchedImportRow.Resolution.values) - {UnmatchedImportRow.Resolution.MATCHED}
+    allowed = set(UnmatchedImportRow.Resolution.values) - {
+        UnmatchedImportRow.Resolution.MATCHED,
+        UnmatchedImportRow.Resolution.CHOSEN_BY_REVIEWER,
+    }
     if resolution not in allowed:
         raise ValidationError({"resolution": "Choose what happened to this row."})
     with transaction.atomic():
         locked = UnmatchedImportRow.objects.select_for_update().get(pk=row.pk)
         if locked.resolved_at is not None:
             raise ValidationError("This row has already been dealt with.")
-        locked.resolved_at = timezone.now()
-        locked.resolved_by = actor
-        locked.resolution = resolution
-        locked.save()
+        locked.version += 1
+        _resolve(locked, actor=actor, resolution=resolution)
         audit.record(actor, "education.unmatched_set_aside", locked, detail={"resolution": resolution})
     return locked
+
+
+NAME_ONLY_REFUSAL = (
+    "You can see only this young person's name, so you cannot check that the row is about them. Ask the "
+    "agencies that know them, or someone who can see their record in full, to link it."
+)
+
+
+def unmatched_link(*, actor: Any, row: UnmatchedImportRow, person_id: Any, version: int) -> Person:
+    """Link a kept row to the young person the reviewer chose: the exclusion or the missing-education
+    report is recorded on their record, exactly as the import would have, and the row is resolved (who,
+    when, "chosen by reviewer", to whom). A later import of the same row counts it as already held.
+
+    The reviewer must be able to see the young person's record in full: with the name only they cannot
+    check it is the same child. ``version`` is the row's as the reviewer saw it: ``ConflictError`` if
+    someone dealt with it since.
+    """
+    policies.require_import(actor)
+    person = Person.objects.filter(
+        pk=person_id, kind=Person.Kind.YOUNG_PERSON, merged_into__isnull=True
+    ).first()
+    if person is None:
+        raise ValidationError({"person": "Choose a young person known to Harbour."})
+    if not policies.can_view(actor, person):
+        raise PermissionDenied(NAME_ONLY_REFUSAL)
+    headers = {name: name for name in FIELDS[row.kind]}
+    values = {name: str(row.values.get(name, "")) for name in FIELDS[row.kind]}
+    parsed = _parse_row(row.kind, row.line_number, values, headers, _Lookups())
+    if isinstance(parsed, list):  # the reference data changed since the import
+        raise ValidationError("; ".join(str(error) for error in parsed))
+    how = UnmatchedImportRow.Resolution.CHOSEN_BY_REVIEWER
+    with transaction.atomic():
+        locked = locked_for_update(row, expected_version=version)
+        if locked.resolved_at is not None:
+            raise ValidationError("This row has already been dealt with.")
+        if row.kind == ImportBatch.Kind.EXCLUSIONS:
+            services.exclusion_record(actor=actor, person=person, data=parsed.data, imported=True)
+        else:
+            services.missing_education_report(actor=actor, person=person, data=parsed.data, imported=True)
+        _resolve(locked, actor=actor, resolution=how, person=person)
+        audit.record(
+            actor,
+            "education.unmatched_matched",
+            locked,
+            person_id=person.pk,
+            detail={"kind": row.kind, "how": how.value},
+        )
+    return person

@@ -390,6 +390,10 @@ class UnmatchedImportRow(BaseModel):
         RECORDED_BY_HAND = "recorded-by-hand", "Recorded by hand on the young person's record"
         NOT_KNOWN = "not-known", "Not a young person Harbour holds: passed back to the education service"
         IN_ERROR = "in-error", "A duplicate or an error in the list"
+        CHOSEN_BY_REVIEWER = (
+            "chosen-by-reviewer",
+            "Linked to the young person the reviewer chose, and recorded",
+        )
 
     reason = models.CharField(max_length=300)
     resolved_at = models.DateTimeField(null=True, blank=True)

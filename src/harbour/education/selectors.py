@@ -187,11 +187,14 @@ def unmatched_rows_for(*, actor: Any) -> list[UnmatchedImportRow]:
     return rows
 
 
-def unmatched_row_for(*, actor: Any, row_id: UUID) -> UnmatchedImportRow:
+def unmatched_row_for(*, actor: Any, row_id: UUID, resolved_too: bool = False) -> UnmatchedImportRow:
+    """One imported row kept for review (``education.import`` holders only); waiting, or with
+    ``resolved_too`` also one already dealt with (to say what became of it)."""
     policies.require_import(actor)
-    row = (
-        UnmatchedImportRow.objects.filter(pk=row_id, resolved_at__isnull=True).select_related("batch").first()
-    )
+    rows = UnmatchedImportRow.objects.filter(pk=row_id).select_related("batch", "resolved_by")
+    if not resolved_too:
+        rows = rows.filter(resolved_at__isnull=True)
+    row = rows.first()
     if row is None:
         raise Http404
     return row

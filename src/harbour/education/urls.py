@@ -18,4 +18,5 @@ urlpatterns = [
     path("imports/unmatched/", views.unmatched, name="unmatched"),
     path("imports/unmatched/<uuid:row_id>/retry/", views.unmatched_retry, name="unmatched_retry"),
     path("imports/unmatched/<uuid:row_id>/set-aside/", views.unmatched_set_aside, name="unmatched_set_aside"),
+    path("imports/unmatched/<uuid:row_id>/link/", views.unmatched_link, name="unmatched_link"),
 ]

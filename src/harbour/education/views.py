@@ -23,13 +23,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from harbour.access import policies as access
 from harbour.core.errors import ConflictError
-from harbour.education import forms, imports, selectors, services
+from harbour.education import forms, imports, policies, selectors, services
 from harbour.education.models import (
     AlternativeProvision,
     ElectiveHomeEducation,
     PartTimeTimetable,
     SchoolPlacement,
 )
+from harbour.people import views_choose
 
 GET_POST = ["GET", "POST"]
 
@@ -369,4 +370,40 @@ def unmatched_set_aside(request: HttpRequest, row_id: UUID) -> HttpResponse:
     context = {"row": row, "form": form, "fields": list(imports.FIELDS[row.kind])}
     return render(
         request, "education/set_aside.html", context, status=422 if request.method == "POST" else 200
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(GET_POST)
+def unmatched_link(request: HttpRequest, row_id: UUID) -> HttpResponse:
+    """Find the young person a kept row is about and link it to them (the reviewer's choice)."""
+    policies.require_import(request.user)
+
+    def load() -> Any:
+        return selectors.unmatched_row_for(actor=request.user, row_id=row_id, resolved_too=True)
+
+    def link(row: Any, person_id: UUID, version: int) -> HttpResponse:
+        person = imports.unmatched_link(actor=request.user, row=row, person_id=person_id, version=version)
+        messages.success(
+            request, f"Line {row.line_number} is linked to {person.full_name} and recorded on their record."
+        )
+        return redirect("education:unmatched")
+
+    row = load()
+    try:
+        born: Any = imports.parse_date(str(row.values.get("date_of_birth") or ""))
+    except ValueError:
+        born = None
+    return views_choose.choose_page(
+        request,
+        template="education/unmatched_link.html",
+        load=load,
+        initial=views_choose.terms_from(row.values, date_of_birth=born),
+        link=link,
+        context={
+            "back_url": reverse("education:unmatched"),
+            "back_label": "Imported rows to review",
+            "fields": list(imports.FIELDS[row.kind]),
+        },
     )

@@ -1,0 +1,157 @@
+"""Linking an education import row kept for review to a young person the reviewer finds and chooses.
+
+The reviewer (``education.import``) searches with the "already known?" check (POST), the service checks
+that they may see the chosen young person in full, records the exclusion or the missing-education report
+as the import would have, marks the row resolved "chosen by reviewer" and audits it; a stale row version
+is a conflict; importing the same file again creates nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils import timezone
+
+from harbour.audit.models import AuditEvent
+from harbour.core.errors import ConflictError
+from harbour.education import imports
+from harbour.education.models import Exclusion, MissingEducationCase, UnmatchedImportRow
+from tests.education.helpers import school
+
+pytestmark = pytest.mark.django_db
+
+EXCLUSION_HEADER = "first_name,last_name,date_of_birth,postcode,school_urn,kind,starts_on,days,reason\n"
+CME_HEADER = "first_name,last_name,date_of_birth,postcode,reported_on,reported_by,note\n"
+
+
+def _recent(days: int = 10) -> str:
+    return (timezone.localdate() - dt.timedelta(days=days)).isoformat()
+
+
+def _file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "list.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def kept(world, tmp_path):
+    """A list of one suspension naming someone Harbour cannot match, imported by the team manager."""
+    school()
+    path = _file(
+        tmp_path, EXCLUSION_HEADER + f"Jay,Bishup,2011-05-03,NR1 1AA,121212,suspension,{_recent()},2,VA\n"
+    )
+    report = imports.import_file(actor=world.users["team-manager"], kind="exclusions", path=path)
+    assert len(report.unmatched) == 1
+    return path, UnmatchedImportRow.objects.get()
+
+
+def _url(row):
+    return reverse("education:unmatched_link", args=[row.pk])
+
+
+def test_the_reviewer_searches_chooses_and_links_the_row(world, kept):
+    _, row = kept
+    manager = world.users["team-manager"]
+    client = world.client_for(manager)
+    assert "Find the young person" in client.get(reverse("education:unmatched")).text
+    page = client.get(_url(row))
+    assert page.status_code == 200
+    assert 'value="Bishup"' in page.text
+    found = client.post(_url(row), {"action": "search", "first_name": "Jade", "last_name": "Bishop"})
+    assert f'value="{world.inside.pk}"' in found.text
+    assert AuditEvent.objects.filter(action="person.matches_viewed", actor_id=manager.pk).exists()
+
+    response = client.post(_url(row), {"action": "link", "person": world.inside.pk, "version": row.version})
+    assert response.status_code == 302
+    assert response.url == reverse("education:unmatched")
+    exclusion = Exclusion.objects.get()
+    assert exclusion.person == world.inside
+    assert exclusion.kind.code == "suspension"
+    assert exclusion.reason.dfe_code == "VA"
+    assert exclusion.source == "imported"
+    row.refresh_from_db()
+    assert row.resolution == UnmatchedImportRow.Resolution.CHOSEN_BY_REVIEWER
+    assert (row.resolved_by, row.person) == (manager, world.inside)
+    assert row.resolved_at is not None
+    event = AuditEvent.objects.get(action="education.unmatched_matched")
+    assert event.actor_id == manager.pk
+    assert event.person_id == world.inside.pk
+    assert event.detail == {"kind": "exclusions", "how": "chosen-by-reviewer"}
+    assert "No imported rows are waiting for review." in client.get(reverse("education:unmatched")).text
+    after = client.get(_url(row))
+    assert "This row was dealt with on" in after.text
+    assert 'value="link"' not in after.text
+
+
+def test_importing_the_same_file_again_after_a_hand_link_creates_nothing(world, kept):
+    path, row = kept
+    manager = world.users["team-manager"]
+    imports.unmatched_link(actor=manager, row=row, person_id=world.inside.pk, version=row.version)
+    again = imports.import_file(actor=manager, kind="exclusions", path=path)
+    assert (again.created, again.already_held, len(again.unmatched)) == (0, 1, 0)
+    assert Exclusion.objects.count() == 1
+    assert UnmatchedImportRow.objects.count() == 1
+
+
+def test_a_children_missing_education_row_is_reported_on_the_young_person_chosen(world, tmp_path):
+    manager = world.users["team-manager"]
+    path = _file(tmp_path, CME_HEADER + f"Jay,Bishup,2011-05-03,NR1 1AA,{_recent(3)},Attendance officer,\n")
+    imports.import_file(actor=manager, kind="cme", path=path)
+    row = UnmatchedImportRow.objects.get()
+    imports.unmatched_link(actor=manager, row=row, person_id=world.inside.pk, version=row.version)
+    case = MissingEducationCase.objects.get()
+    assert (case.person, case.reported_by) == (world.inside, "Attendance officer")
+    again = imports.import_file(actor=manager, kind="cme", path=path)
+    assert (again.created, again.already_held) == (0, 1)
+    assert MissingEducationCase.objects.count() == 1
+
+
+def test_a_young_person_the_reviewer_cannot_see_in_full_is_refused(world, kept):
+    _, row = kept
+    manager = world.users["team-manager"]  # outside (Tyler Murray) is Breckland's, not the manager's team's
+    client = world.client_for(manager)
+    response = client.post(
+        _url(row),
+        {"action": "link", "person": world.outside.pk, "version": row.version, "last_name": "Murray"},
+    )
+    assert response.status_code == 403
+    assert "You can see only this young person&#x27;s name" in response.text
+    assert 'value="Murray"' in response.text
+    assert not Exclusion.objects.exists()
+    row.refresh_from_db()
+    assert row.resolved_at is None
+    assert not AuditEvent.objects.filter(action="education.unmatched_matched").exists()
+    with pytest.raises(PermissionDenied):
+        imports.unmatched_link(actor=manager, row=row, person_id=world.outside.pk, version=row.version)
+    # Without education.import, no one links, whoever they may see.
+    with pytest.raises(PermissionDenied):
+        imports.unmatched_link(
+            actor=world.users["practitioner"], row=row, person_id=world.inside.pk, version=row.version
+        )
+
+
+def test_a_row_set_aside_meanwhile_is_a_conflict(world, kept):
+    _, row = kept
+    manager = world.users["team-manager"]
+    opened = row.version
+    imports.unmatched_set_aside(actor=manager, row=row, resolution="in-error")
+    response = world.client_for(manager).post(
+        _url(row), {"action": "link", "person": world.inside.pk, "version": opened}
+    )
+    assert response.status_code == 409
+    assert "Someone else dealt with this after you opened it. Nothing has been saved" in response.text
+    assert "a duplicate or an error in the list" in response.text
+    assert not Exclusion.objects.exists()
+    with pytest.raises(ConflictError):
+        imports.unmatched_link(actor=manager, row=row, person_id=world.inside.pk, version=opened)
+
+
+def test_linked_rows_cannot_be_set_aside_as_linked(world, kept):
+    _, row = kept
+    manager = world.users["team-manager"]
+    with pytest.raises(Exception, match="Choose what happened"):
+        imports.unmatched_set_aside(actor=manager, row=row, resolution="chosen-by-reviewer")
