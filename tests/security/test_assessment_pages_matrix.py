@@ -32,6 +32,10 @@ LEAD_ACTIONS = {"assessments:request", "assessments:sections", "assessments:agre
 # Actions on an offered indicator for your own contribution (POST, empty form, with an assessment and an
 # offer id): only the practitioner has a contribution, and gets the form back (422); everyone else 404.
 OFFER_ACTIONS = {"assessments:offer_decline"}
+# The lead's actions on one request to contribute (POST, empty form, with an assessment and a contribution
+# id): the lead gets the page back with nothing withdrawn (302); the professional asked, who reads the
+# assessment while asked, and the others who see it 403; the rest 404.
+REQUEST_ACTIONS = {"assessments:request_withdraw"}
 # Routes with more ids, or none, checked in tests/assessments: offer_accept (assessment and offer),
 # person and new (in test_access_matrix.WEB_ROUTES), movement (partnership.performance).
 ELSEWHERE = {"assessments:offer_accept", "assessments:person", "assessments:new", "assessments:movement"}
@@ -63,7 +67,7 @@ def assessment(world):
 
 
 def test_every_assessments_page_is_in_the_matrix():
-    assert _routes() == set(ASSESSMENT_PAGES) | LEAD_ACTIONS | OFFER_ACTIONS | ELSEWHERE
+    assert _routes() == set(ASSESSMENT_PAGES) | LEAD_ACTIONS | OFFER_ACTIONS | REQUEST_ACTIONS | ELSEWHERE
 
 
 def test_assessment_pages_matrix(world, assessment):
@@ -120,6 +124,34 @@ def test_offer_actions_matrix(world, assessment):
     signed_out = Client().post(reverse("assessments:offer_decline", args=[assessment.pk, offer.pk]), {})
     assert signed_out.status_code == 302
     assert not failures, "\n".join(failures)
+
+
+def test_request_actions_matrix(world, assessment):
+    asked = world.users["police-intelligence-officer"]
+    contribution = services.contribution_request(
+        actor=world.users["practitioner"], assessment_id=assessment.pk, contributor_id=asked.pk
+    )
+    failures = []
+    for actor in ACTORS:
+        client = Client()
+        client.force_login(_user(world, actor))
+        for route in sorted(REQUEST_ACTIONS):
+            response = client.post(reverse(route, args=[assessment.pk, contribution.pk]), {})
+            if actor == "practitioner":
+                expected = 302
+            elif actor in SEES_INSIDE or actor == "police-intelligence-officer":
+                expected = 403
+            else:
+                expected = 404
+            if response.status_code != expected:
+                failures.append(f"{actor} {route}: expected {expected}, got {response.status_code}")
+    signed_out = Client().post(
+        reverse("assessments:request_withdraw", args=[assessment.pk, contribution.pk]), {}
+    )
+    assert signed_out.status_code == 302
+    assert reverse("account_login") in signed_out["Location"]
+    assert not failures, "\n".join(failures)
+    assert type(contribution).objects.filter(pk=contribution.pk).exists()  # nothing was withdrawn
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(world, assessment):

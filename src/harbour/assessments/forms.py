@@ -135,6 +135,13 @@ class CloseForm(GovukForm):
     )
 
 
+class WithdrawRequestForm(GovukForm):
+    """The lead's "Withdraw the request" button beside a contribution not started yet. It carries the
+    contribution's version as shown, so a contribution saved since the page was drawn is not lost."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
 class OfferAcceptForm(GovukForm):
     """The "Add to your contribution" button beside an offered indicator. It carries the offer's version
     as shown, so evidence changed since the page was drawn is not taken unread; prefixed per offer."""

@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -33,6 +33,7 @@ from harbour.assessments.models import (
     Assessment,
     Contribution,
     Indicator,
+    OfferDecline,
     OfferedIndicator,
     ScreeningToolVersion,
 )
@@ -147,6 +148,20 @@ def other_open_assessments(*, assessment: Assessment) -> list[Assessment]:
         .exclude(pk=assessment.pk)
         .select_related("lead", "lead_agency")
         .order_by("opened_at")
+    )
+
+
+def withdrawable_requests(*, assessment: Assessment) -> set[Any]:
+    """Ids of the contributions whose request the lead may still withdraw: asked of someone other than
+    the lead, and nothing written yet (not submitted, no answer, no offer declined)."""
+    if not assessment.is_open:
+        return set()
+    return set(
+        Contribution.objects.filter(assessment=assessment, status=Contribution.Status.REQUESTED)
+        .exclude(author_id=assessment.lead_id)
+        .filter(~Exists(Answer.objects.filter(contribution=OuterRef("pk"))))
+        .filter(~Exists(OfferDecline.objects.filter(contribution=OuterRef("pk"))))
+        .values_list("pk", flat=True)
     )
 
 

@@ -298,6 +298,77 @@ def contribution_request(*, actor: Any, assessment_id: UUID, contributor_id: UUI
     return contribution
 
 
+def contribution_request_withdraw(
+    *, actor: Any, assessment_id: UUID, contribution_id: UUID, version: int
+) -> Contribution:
+    """The lead withdraws a request to contribute that the professional asked has not started: nothing
+    submitted, no answer, no offer declined. The request is removed, so the access it gave them ends
+    (the ``assessment_contributor`` source reads the requests of open assessments) unless they are in the
+    network anyway; they may be asked again. The audit trail keeps the request and its withdrawal.
+
+    ``version``: the contribution's version as the lead saw it. If the professional saved anything
+    since, nothing is withdrawn and ``ConflictError`` says so."""
+    contribution = (
+        Contribution.objects.select_related("assessment__person", "author", "agency")
+        .filter(pk=contribution_id, assessment_id=assessment_id)
+        .first()
+    )
+    if contribution is None or not policies.can_view(actor, contribution.assessment):
+        raise Http404
+    assessment = contribution.assessment
+    _require_lead(actor, assessment)
+    _require_open(assessment)
+    if contribution.author_id == assessment.lead_id:
+        raise ValidationError(
+            {"contribution_id": "The lead's own contribution is not a request to withdraw."}
+        )
+    author = contribution.author
+    with transaction.atomic():
+        # Lock the request, then the assessment (the order contribution_save takes them in).
+        current = Contribution.objects.select_for_update().filter(pk=contribution.pk).first()
+        if current is None:
+            raise ValidationError({"contribution_id": "This request has already been withdrawn."})
+        if current.version != version:
+            raise ConflictError(
+                f"{author} saved their contribution after you opened the page. Nothing has been "
+                "withdrawn: read it below.",
+                current_version=current.version,
+            )
+        started = (
+            current.status != Contribution.Status.REQUESTED
+            or Answer.objects.filter(contribution=current).exists()
+            or OfferDecline.objects.filter(contribution=current).exists()
+        )
+        if started:
+            raise ValidationError(
+                {"contribution_id": f"{author} has started their contribution, so the request stays."}
+            )
+        locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        _require_open(locked)
+        current.delete()
+        audit.record(
+            actor,
+            "assessment.contribution_request_withdrawn",
+            locked,
+            person_id=locked.person_id,
+            detail={
+                "contributor": str(author.pk),
+                "agency": contribution.agency.name,
+                "contribution": str(contribution.pk),
+            },
+        )
+    access.forget_cached_access(author)
+    return contribution
+
+
+def _lock_contribution(contribution: Contribution) -> None:
+    """Inside a contributor's write: lock their request, so a withdrawal waits for the write (and then
+    finds it started) or the write finds the request withdrawn, and answers 404 as for any record the
+    actor no longer sees."""
+    if not Contribution.objects.select_for_update().filter(pk=contribution.pk).exists():
+        raise Http404
+
+
 def contribution_save(
     *,
     actor: Any,
@@ -351,6 +422,7 @@ def contribution_save(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        _lock_contribution(contribution)
         contribution = locked_for_update(contribution, expected_version=version)
         offers = dict(
             contribution.answers.exclude(offer__isnull=True).values_list("indicator__code", "offer_id")
@@ -437,6 +509,7 @@ def offer_decline(
         raise ValidationError({"reason": problem})
     try:
         with transaction.atomic():
+            _lock_contribution(contribution)
             # Lock the offer: a change of its evidence, or a second decline, waits for this one.
             current = OfferedIndicator.objects.select_for_update().get(pk=offer.pk)
             if current.version != version:
@@ -491,6 +564,7 @@ def offer_accept(*, actor: Any, contribution_id: UUID, offer_id: UUID, version: 
     contribution, offer = _offer_for_contribution(actor, contribution_id, offer_id)
     assessment = contribution.assessment
     with transaction.atomic():
+        _lock_contribution(contribution)
         # Lock the offer: a change of its evidence waits for this one, and what is taken is what was read.
         offer = (
             OfferedIndicator.objects.select_related("indicator")

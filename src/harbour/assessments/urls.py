@@ -13,6 +13,11 @@ urlpatterns = [
     path("<uuid:assessment_id>/", views.assessment_detail, name="detail"),
     path("<uuid:assessment_id>/contribution/", views.contribution_edit, name="contribution"),
     path("<uuid:assessment_id>/contributors/", views.contributor_request, name="request"),
+    path(
+        "<uuid:assessment_id>/contributors/<uuid:contribution_id>/withdraw/",
+        views.contributor_request_withdraw,
+        name="request_withdraw",
+    ),
     path("<uuid:assessment_id>/sections/", views.sections_save, name="sections"),
     path("<uuid:assessment_id>/agree/", views.agree, name="agree"),
     path("<uuid:assessment_id>/close/", views.close, name="close"),

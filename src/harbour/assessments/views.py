@@ -28,6 +28,7 @@ from harbour.assessments.forms import (
     OpenForm,
     RequestForm,
     SectionsForm,
+    WithdrawRequestForm,
 )
 from harbour.assessments.inputs import AgreeInput
 from harbour.assessments.models import Assessment, Contribution, Indicator
@@ -194,6 +195,8 @@ def _detail_context(request: HttpRequest, assessment: Assessment, **forms: Any) 
         context["request_form"] = forms.get("request_form") or RequestForm(
             people=selectors.contributors_available(assessment=assessment)
         )
+        # Requests not started yet (nothing written by the professional asked): the lead may withdraw them.
+        context["withdrawable"] = selectors.withdrawable_requests(assessment=assessment)
         context["sections_form"] = forms.get("sections_form") or SectionsForm(
             initial={
                 "version": assessment.version,
@@ -270,6 +273,47 @@ def contributor_request(request: HttpRequest, assessment_id: UUID) -> HttpRespon
             messages.success(request, f"{contribution.author} has been asked to contribute.")
             return redirect("assessments:detail", assessment_id=assessment.pk)
     return _rerender(request, assessment.pk, 422, request_form=form)
+
+
+@never_cache
+@login_required
+@require_POST
+def contributor_request_withdraw(
+    request: HttpRequest, assessment_id: UUID, contribution_id: UUID
+) -> HttpResponse:
+    """The lead withdraws a request to contribute that the professional asked has not started."""
+    assessment = _lead_target(request, assessment_id)
+    form = WithdrawRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, "Nothing has been withdrawn: read the contributions again below, then decide."
+        )
+        return redirect("assessments:detail", assessment_id=assessment.pk)
+    try:
+        contribution = services.contribution_request_withdraw(
+            actor=request.user,
+            assessment_id=assessment.pk,
+            contribution_id=contribution_id,
+            version=form.cleaned_data["version"],
+        )
+    except Http404:
+        # The assessment is the lead's (checked above): it is the request that is not there.
+        messages.error(
+            request, "That request is no longer on this assessment, so there was nothing to withdraw."
+        )
+    except ConflictError as conflict:
+        return _rerender(
+            request, assessment.pk, 409, conflict=conflict, conflict_title="The request was not withdrawn"
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"Request withdrawn. {contribution.author} is no longer asked to contribute, and no longer sees "
+            "the young person's record through this assessment.",
+        )
+    return redirect("assessments:detail", assessment_id=assessment.pk)
 
 
 def _say_if_no_longer_open(request: HttpRequest, error: ValidationError) -> None:
