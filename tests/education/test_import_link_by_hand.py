@@ -61,6 +61,8 @@ def test_the_reviewer_searches_chooses_and_links_the_row(world, kept):
     page = client.get(_url(row))
     assert page.status_code == 200
     assert 'value="Bishup"' in page.text
+    viewed = AuditEvent.objects.filter(action="education.unmatched_viewed", object_id=str(row.pk))
+    assert viewed.count() == 1  # the row's details were shown
     found = client.post(_url(row), {"action": "search", "first_name": "Jade", "last_name": "Bishop"})
     assert f'value="{world.inside.pk}"' in found.text
     assert AuditEvent.objects.filter(action="person.matches_viewed", actor_id=manager.pk).exists()

@@ -62,6 +62,8 @@ def test_the_reviewer_searches_chooses_and_links_the_row(world, kept):
     assert page.status_code == 200
     assert 'value="Murrey"' in page.text  # the search starts with what the row holds
     assert 'method="post"' in page.text
+    viewed = AuditEvent.objects.filter(action="police_log.review_viewed", object_id=str(row.pk))
+    assert viewed.count() == 1  # the row's details were shown
 
     # The search goes in the form body; the page's own URL carries only the row's id.
     found = client.post(_choose_url(row), {"action": "search", "first_name": "Tyler", "last_name": "Murray"})

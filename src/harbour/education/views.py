@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from harbour.access import policies as access
+from harbour.audit import services as audit
 from harbour.core.errors import ConflictError
 from harbour.education import forms, imports, policies, selectors, services
 from harbour.education.models import (
@@ -391,6 +392,7 @@ def unmatched_link(request: HttpRequest, row_id: UUID) -> HttpResponse:
         return redirect("education:unmatched")
 
     row = load()
+    audit.record(request.user, "education.unmatched_viewed", row, detail={"shown": 1})
     try:
         born: Any = imports.parse_date(str(row.values.get("date_of_birth") or ""))
     except ValueError:

@@ -769,6 +769,7 @@ def unmatched_choose(request: HttpRequest, row_id: UUID) -> HttpResponse:
         return redirect("missing:episode", episode.pk)
 
     row = load()
+    audit.record(request.user, "police_log.review_viewed", row, detail={"shown": 1})
     born = imports.parse_date(str(row.data.get("date_of_birth") or ""))
     return views_choose.choose_page(
         request,
