@@ -69,6 +69,7 @@ def test_the_reviewer_searches_chooses_and_links_the_row(world, kept):
     found = client.post(_choose_url(row), {"action": "search", "first_name": "Tyler", "last_name": "Murray"})
     assert found.status_code == 200
     assert f'value="{world.outside.pk}"' in found.text  # Tyler, as a radio to choose
+    assert 'value="new"' not in found.text  # someone already known, never a new young person
     looked = AuditEvent.objects.filter(action="person.matches_viewed", actor_id=officer.pk).latest(
         "occurred_at"
     )

@@ -400,7 +400,8 @@ def unmatched_link(request: HttpRequest, row_id: UUID) -> HttpResponse:
     return views_choose.choose_page(
         request,
         template="education/unmatched_link.html",
-        load=load,
+        record=row,
+        reload=load,
         initial=views_choose.terms_from(row.values, date_of_birth=born),
         link=link,
         context={

@@ -774,7 +774,8 @@ def unmatched_choose(request: HttpRequest, row_id: UUID) -> HttpResponse:
     return views_choose.choose_page(
         request,
         template="missing/unmatched_choose.html",
-        load=load,
+        record=row,
+        reload=load,
         initial=views_choose.terms_from(row.data, date_of_birth=born),
         link=link,
         context={"back_url": reverse("missing:unmatched"), "back_label": "Police log rows to review"},

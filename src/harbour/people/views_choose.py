@@ -99,15 +99,16 @@ def choose_page(
     request: HttpRequest,
     *,
     template: str,
-    load: Callable[[], Linkable],
+    record: Linkable,
+    reload: Callable[[], Linkable],
     initial: dict[str, str],
     link: Callable[[Linkable, UUID, int], HttpResponse],
     context: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """GET: the search filled from ``initial`` and its candidates. POST: search again, or link."""
+    """GET: the search filled from ``initial`` and its candidates. POST: search again, or link
+    ``record`` (``reload`` reads it again after a refusal, to show it as it is now)."""
     if not can_search(request.user):
         raise PermissionDenied("Choosing a young person needs person.search.")
-    record = load()
     terms, chosen, problem, status = initial, "", "", 200
     if request.method == "POST":
         terms = {name: (request.POST.get(name) or "").strip()[:100] for name in TERMS}
@@ -125,7 +126,7 @@ def choose_page(
                     problem, status = str(refusal), 403
                 except ValidationError as error:
                     problem, status = " ".join(error.messages), 422
-                record = load()  # as it is now, after someone else's change
+                record = reload()  # as it is now, after someone else's change
     page = {
         **(context or {}),
         "record": record,
