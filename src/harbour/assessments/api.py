@@ -28,6 +28,7 @@ from harbour.assessments.schemas import (
     OfferList,
     OpenIn,
     SectionsIn,
+    WithdrawRequestIn,
 )
 
 router = Router(tags=["assessments"])
@@ -187,6 +188,29 @@ def assessments_contributor_request(
         actor=actor, assessment_id=assessment.pk, contributor_id=payload.contributor_id
     )
     return Status(201, _read(actor, assessment_id))
+
+
+@router.post(
+    "/{assessment_id}/contributors/{contribution_id}/withdraw",
+    response={200: AssessmentOut, 409: ErrorOut, **ERRORS},
+    summary="Withdraw a request to contribute that has not been started",
+)
+def assessments_contributor_withdraw(
+    request: HttpRequest, assessment_id: UUID, contribution_id: UUID, payload: WithdrawRequestIn
+) -> AssessmentOut:
+    """The lead withdraws a request to contribute, as on the assessment page, while the assessment is
+    open: only one with nothing in it (not submitted, no answer, no offered indicator declined; 422 on
+    `contribution_id` otherwise, and for the lead's own). Send the contribution's `version` as read; if
+    it was saved since, 409 and nothing is withdrawn. The professional asked loses the access the request
+    gave them. Others who read the assessment get 403."""
+    actor = current_user(request)
+    assessment = selectors.assessment_get_for(actor=actor, assessment_id=assessment_id, audited=False)
+    if not policies.is_lead(actor, assessment):
+        raise PermissionDenied("Only the lead professional can do this.")
+    services.contribution_request_withdraw(
+        actor=actor, assessment_id=assessment.pk, contribution_id=contribution_id, version=payload.version
+    )
+    return _read(actor, assessment_id)
 
 
 @router.get(

@@ -61,6 +61,11 @@ class ContributionOut(Schema):
     status: str
     summary: str
     submitted_at: datetime.datetime | None
+    version: int = Field(
+        ...,
+        description="The contribution's version: send it when you save your contribution, or, as the lead, "
+        "withdraw a request not started.",
+    )
     answers: list[AnswerOut]
 
 
@@ -143,6 +148,7 @@ def detail(
                 status=c.status,
                 summary=c.summary,
                 submitted_at=c.submitted_at,
+                version=c.version,
                 answers=[
                     AnswerOut(
                         restricted=a.restricted,
@@ -204,6 +210,15 @@ class AgreementIn(Schema):
 
 class ContributorIn(Schema):
     contributor_id: UUID = Field(..., description="The professional to ask (a user id).")
+
+
+class WithdrawRequestIn(Schema):
+    version: int = Field(
+        ...,
+        ge=1,
+        description="The contribution's `version` as you read it; if it was saved since, 409 and nothing "
+        "is withdrawn.",
+    )
 
 
 class OfferOut(Schema):
