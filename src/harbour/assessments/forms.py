@@ -49,7 +49,10 @@ class VersionForm(GovukForm):
 class RequestForm(GovukForm):
     contributor = forms.ChoiceField(
         label="Professional to ask",
-        help_text="They see the young person's record in full until the assessment is agreed.",
+        help_text=(
+            "They see the young person's record in full until the assessment is agreed or closed, or you "
+            "withdraw the request."
+        ),
         error_messages={"required": "Select a professional.", "invalid_choice": "Select a professional."},
     )
 

@@ -100,8 +100,8 @@ def explain_contributor(actor: Any, person: Any) -> list[str]:
     for contribution in asked:
         by = contribution.requested_by or contribution.assessment.lead
         reasons.append(
-            f"{by} asked you to contribute to this young person's joint exploitation risk assessment. "
-            "You see the record in full until the assessment is agreed."
+            f"{by} asked you to contribute to this young person's joint exploitation risk assessment. You "
+            "see the record in full until the assessment is agreed or closed, or the request is withdrawn."
         )
     return reasons
 
