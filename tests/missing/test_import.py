@@ -15,6 +15,7 @@ from django.urls import reverse
 from harbour.audit.models import AuditEvent
 from harbour.missing import imports
 from harbour.missing.models import MissingEpisode, PoliceLogImport, ReturnInterview, UnmatchedLogRow
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -171,6 +172,8 @@ def test_a_reviewed_row_is_linked_once(world, tmp_path):
     _run(path, officer)
     unmatched = UnmatchedLogRow.objects.get()
     assert unmatched.best_person == world.inside
+    # The officer must see her in full to link her (by name only, see test_import_link_by_hand.py).
+    factories.allocate(world.inside, worker=officer, role="allocated-social-worker")
     client = world.client_for(officer)
     page = client.get(reverse("missing:unmatched"))
     assert "Bishopp" in page.text

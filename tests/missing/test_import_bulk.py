@@ -16,6 +16,7 @@ from harbour.audit.models import AuditEvent
 from harbour.missing import import_load, imports
 from harbour.missing.models import MissingEpisode, PoliceLogImport, ReturnInterview, UnmatchedLogRow
 from harbour.people import matching
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -326,6 +327,8 @@ def test_a_reviewed_recent_row_gets_its_interview_when_linked(world):
     )
     assert _import(world, [row]).unmatched == 1
     unmatched = UnmatchedLogRow.objects.get()
+    # Linking the best candidate needs their record in full: the officer is put on her network.
+    factories.allocate(world.inside, worker=world.users["front-door-officer"], role="allocated-social-worker")
     episode = imports.unmatched_row_link(
         actor=world.users["front-door-officer"],
         row=unmatched,

@@ -201,6 +201,7 @@ def test_the_best_candidate_link_checks_the_version_too(world, tmp_path):
     _run(path, officer)
     row = UnmatchedLogRow.objects.get()
     assert row.best_person == world.inside
+    factories.allocate(world.inside, worker=officer, role="allocated-social-worker")  # sees her in full
     client = world.client_for(officer)
     stale = client.post(
         reverse("missing:unmatched_link", args=[row.pk]),
@@ -217,3 +218,51 @@ def test_the_best_candidate_link_checks_the_version_too(world, tmp_path):
     assert row.resolution == UnmatchedLogRow.Resolution.BEST_CANDIDATE
     event = AuditEvent.objects.get(action="police_log.row_linked")
     assert event.detail["how"] == "best-candidate"
+
+
+def _kept_for_jade(world, tmp_path):
+    """A row whose best candidate is Jade Bishop (a typo in the surname, no date of birth), imported by
+    the front-door officer, who is not on her network: they see her by name only."""
+    officer = world.users["front-door-officer"]
+    path = tmp_path / "log.csv"
+    path.write_text(HEADER + "NC-3001,Jade,Bishopp,,,M,home,,01/06/2026 20:00,02/06/2026 08:00,low,\n")
+    _run(path, officer)
+    row = UnmatchedLogRow.objects.get()
+    assert row.best_person == world.inside
+    return row
+
+
+def test_a_best_candidate_seen_by_name_only_is_not_offered_and_is_refused(world, tmp_path):
+    row = _kept_for_jade(world, tmp_path)
+    officer = world.users["front-door-officer"]
+    client = world.client_for(officer)
+    link_url = reverse("missing:unmatched_link", args=[row.pk])
+
+    # The list names her as the best candidate but offers no "Link": only finding the young person.
+    listing = client.get(reverse("missing:unmatched"))
+    assert "Jade Bishop" in listing.text
+    assert link_url not in listing.text
+    assert _choose_url(row) in listing.text
+    assert "You can see only their name" in listing.text
+
+    # Posted all the same: refused with the same explanation as choosing her by hand; nothing changes.
+    before = AuditEvent.objects.filter(action="police_log.review_viewed").count()
+    refused = client.post(link_url, {"person_id": world.inside.pk, "version": row.version})
+    assert refused.status_code == 403
+    assert "You can see only this young person&#x27;s name" in refused.text
+    assert "Police log rows to review" in refused.text  # the list again, with the problem
+    assert AuditEvent.objects.filter(action="police_log.review_viewed").count() == before + 1
+    assert not MissingEpisode.objects.exists()
+    version = row.version
+    row.refresh_from_db()
+    assert (row.resolved_at, row.resolution, row.person, row.version) == (None, "", None, version)
+    assert not AuditEvent.objects.filter(action="police_log.row_linked").exists()
+    with pytest.raises(PermissionDenied, match="You can see only this young person's name"):
+        imports.unmatched_row_link(actor=officer, row=row, person_id=world.inside.pk, version=row.version)
+
+    # Once on her network, the officer sees her in full: "Link" is offered and links the row.
+    factories.allocate(world.inside, worker=officer, role="allocated-social-worker")
+    assert link_url in client.get(reverse("missing:unmatched")).text
+    linked = client.post(link_url, {"person_id": world.inside.pk, "version": row.version})
+    assert linked.status_code == 302
+    assert MissingEpisode.objects.get().person == world.inside

@@ -53,6 +53,7 @@ from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from harbour.access import policies as access
 from harbour.audit import services as audit
 from harbour.core.errors import locked_for_update
 from harbour.missing import import_load, policies, services
@@ -902,6 +903,14 @@ def unmatched_row_get_for(*, actor: Any, row_id: Any) -> UnmatchedLogRow:
     return row
 
 
+def unmatched_best_seen_in_full(*, actor: Any, rows: Iterable[UnmatchedLogRow]) -> set[Any]:
+    """Of these rows' best candidates, the ids of those the reviewer sees in full: only they may be linked
+    from the list (``unmatched_row_link`` refuses the others); one question for the whole page."""
+    wanted = {row.best_person_id for row in rows if row.best_person_id is not None}
+    # The rule of ``policies.can_view_person`` (``access.can_see_full``), asked of all the page's at once.
+    return access.visible_among(actor, wanted)
+
+
 NAME_ONLY_REFUSAL = (
     "You can see only this young person's name, so you cannot check that the row is about them. Ask the "
     "agencies that know them, or someone who can see their record in full, to link it."
@@ -915,9 +924,10 @@ def unmatched_row_link(
     record, as the import would have, and the row is marked linked (who, when, how, to whom) and leaves
     the review list. The episode carries the row's import key, so re-importing the file adds nothing.
 
-    Either the row's best candidate, or (``chosen_by_reviewer``) a young person the reviewer found, whose
-    record they must be able to see in full: with the name only they cannot check it is the same child.
-    ``version`` is the row's as the reviewer saw it: if someone dealt with it since, ``ConflictError``.
+    Either the row's best candidate, or (``chosen_by_reviewer``) a young person the reviewer found. Either
+    way the reviewer must be able to see their record in full: with the name only they cannot check it is
+    the same child (``PermissionDenied`` with ``NAME_ONLY_REFUSAL``, nothing saved). ``version`` is the
+    row's as the reviewer saw it: if someone dealt with it since, ``ConflictError``.
     """
     if not policies.can_import(actor):
         raise PermissionDenied("Not allowed: review police log rows.")
@@ -927,8 +937,6 @@ def unmatched_row_link(
     if person is None:
         raise ValidationError({"person": "Choose a young person known to Harbour."})
     if chosen_by_reviewer:
-        if not policies.can_view_person(actor, person):
-            raise PermissionDenied(NAME_ONLY_REFUSAL)
         how = UnmatchedLogRow.Resolution.CHOSEN_BY_REVIEWER
     else:
         if person.pk != row.best_person_id:
@@ -936,6 +944,8 @@ def unmatched_row_link(
                 {"person": "Link the row to its best candidate, or choose who it is about."}
             )
         how = UnmatchedLogRow.Resolution.BEST_CANDIDATE
+    if not policies.can_view_person(actor, person):
+        raise PermissionDenied(NAME_ONLY_REFUSAL)
     parsed = validate_row(row.line_number, {name: str(row.data.get(name, "")) for name in FIELDS}, _Codes())
     if isinstance(parsed, list):  # the reference data changed since the import
         raise ValidationError({"person": "; ".join(problem.message for problem in parsed)})

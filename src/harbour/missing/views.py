@@ -713,12 +713,20 @@ def unmatched(request: HttpRequest) -> HttpResponse:
     """Police log rows that could not be linked with confidence, for the front door to review."""
     if not policies.can_import(request.user):
         raise PermissionDenied
+    return _review_page(request, request.GET.get("page"))
+
+
+def _review_page(request: HttpRequest, number: Any, *, problem: str = "", status: int = 200) -> HttpResponse:
+    """A page of the rows to review (audited: it shows what the rows hold), with a refusal if any. Only a
+    best candidate the reviewer sees in full gets "Link"; for the others they find the young person."""
     paginator = Paginator(imports.unmatched_rows_for(actor=request.user), settings.HARBOUR_PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(number)
     audit.record(
         request.user, "police_log.review_viewed", detail={"page": page.number, "shown": len(page.object_list)}
     )
-    return render(request, "missing/unmatched.html", {"page": page})
+    linkable = imports.unmatched_best_seen_in_full(actor=request.user, rows=page.object_list)
+    context = {"page": page, "problem": problem, "linkable": linkable}
+    return render(request, "missing/unmatched.html", context, status=status)
 
 
 @login_required
@@ -733,12 +741,12 @@ def unmatched_link(request: HttpRequest, row_id: UUID) -> HttpResponse:
             person_id=request.POST.get("person_id") or None,
             version=_int(request.POST.get("version"), default=0),  # none given: stale
         )
-    except (ValidationError, ConflictError) as error:
-        rows = imports.unmatched_rows_for(actor=request.user)
-        page = Paginator(rows, settings.HARBOUR_PAGE_SIZE).get_page(1)
-        problem = error.message if isinstance(error, ConflictError) else " ".join(error.messages)
-        status = 409 if isinstance(error, ConflictError) else 422
-        return render(request, "missing/unmatched.html", {"page": page, "problem": problem}, status=status)
+    except ConflictError as error:
+        return _review_page(request, 1, problem=error.message, status=409)
+    except PermissionDenied as refusal:  # the best candidate is seen by name only (may review: checked above)
+        return _review_page(request, 1, problem=str(refusal), status=403)
+    except ValidationError as error:
+        return _review_page(request, 1, problem=" ".join(error.messages), status=422)
     messages.success(request, "Linked: the episode is on the young person's record.")
     return redirect("missing:episode", episode.pk)
 
