@@ -224,3 +224,27 @@ def test_a_kept_row_can_be_set_aside_through_the_page(world, tmp_path):
         "No imported rows are waiting for review."
         in client.get(reverse("education:unmatched")).content.decode()
     )
+
+
+def test_opening_a_row_to_set_it_aside_is_audited(world, tmp_path):
+    manager = world.users["team-manager"]
+    imports.import_file(actor=manager, kind="exclusions", path=_good_exclusions(tmp_path))
+    row = UnmatchedImportRow.objects.get()
+    client = world.client_for("team-manager")
+    url = reverse("education:unmatched_set_aside", args=[row.pk])
+    viewed = AuditEvent.objects.filter(action="education.unmatched_viewed", object_id=str(row.pk))
+
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Nobody" in page.content.decode()  # the row's personal details are on the page
+    event = viewed.get()
+    assert (event.actor_id, event.detail) == (manager.pk, {"shown": 1})
+
+    # Shown again with the problem: read again, audited again.
+    assert client.post(url, {}).status_code == 422
+    assert viewed.count() == 2
+
+    # Set aside: the page is not shown, the setting aside is audited instead.
+    assert client.post(url, {"resolution": "in-error"}).status_code == 302
+    assert viewed.count() == 2
+    assert AuditEvent.objects.filter(action="education.unmatched_set_aside", object_id=str(row.pk)).exists()

@@ -368,6 +368,8 @@ def unmatched_set_aside(request: HttpRequest, row_id: UUID) -> HttpResponse:
         else:
             messages.success(request, f"Line {row.line_number} has been set aside.")
             return redirect("education:unmatched")
+    # The page shows the row's personal details: audited as opening it to find its young person is.
+    audit.record(request.user, "education.unmatched_viewed", row, detail={"shown": 1})
     context = {"row": row, "form": form, "fields": list(imports.FIELDS[row.kind])}
     return render(
         request, "education/set_aside.html", context, status=422 if request.method == "POST" else 200
