@@ -72,6 +72,9 @@ class User(AbstractUser):
     job_title = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=40, blank=True)
 
+    # The columns ``str(user)`` reads: a list that shows names reads only these (``.only()``).
+    NAME_FIELDS = ("display_name", "first_name", "last_name", "username")
+
     class Meta:
         ordering = ["username"]
 

@@ -413,10 +413,18 @@ def waiting_for(*, actor: Any, limit: int | None = None) -> list[tuple[Assessmen
         keys = keys[:limit]
     # Only the tables the queue shows: joining all of _base()'s took PostgreSQL longer to plan (5 to
     # 8 ms) than to run.
-    assessments = Assessment.objects.select_related("person", "tool_version__tool", "computed_level").in_bulk(
-        {assessment_id for assessment_id, _, _ in keys}
+    # Only the columns an item shows, not every column of the assessment, young person and tool.
+    assessments = (
+        Assessment.objects.select_related("person", "tool_version__tool", "computed_level")
+        .only(
+            "tool_version__tool__label",
+            "computed_level__label",
+            *(f"person__{name}" for name in Person.NAME_FIELDS),
+        )
+        .in_bulk({assessment_id for assessment_id, _, _ in keys})
     )
-    names = {u.pk: str(u) for u in User.objects.filter(pk__in={whose for _, _, whose in keys})}
+    whose_ids = {whose for _, _, whose in keys}
+    names = {u.pk: str(u) for u in User.objects.filter(pk__in=whose_ids).only(*User.NAME_FIELDS)}
     return [(assessments[assessment_id], what, names.get(whose, "")) for assessment_id, what, whose in keys]
 
 
@@ -459,7 +467,16 @@ def reviews_due_for(*, actor: Any, limit: int | None = None) -> list[Assessment]
     keys = _reviews_due_keys(actor)
     if limit is not None:
         keys = keys[:limit]
-    found = Assessment.objects.select_related("person", "agreed_level", "lead").in_bulk(keys)
+    found = (
+        Assessment.objects.select_related("person", "agreed_level", "lead")
+        .only(
+            "next_review_on",
+            "agreed_level__label",
+            *(f"person__{name}" for name in Person.NAME_FIELDS),
+            *(f"lead__{name}" for name in User.NAME_FIELDS),
+        )
+        .in_bulk(keys)
+    )
     return [found[pk] for pk in keys]
 
 

@@ -6,14 +6,23 @@ from django.apps import AppConfig
 
 YOUR_YOUNG_PEOPLE_LIMIT = 20
 DUPLICATES_SHOWN = 25
+# What a possible-duplicates item shows: the two names, the score and when the pair was found.
+DUPLICATE_ITEM_FIELDS = (
+    "score",
+    "found_at",
+    *(f"{side}__{name}" for side in ("person_a", "person_b") for name in ("first_name", "last_name")),
+)
 
 
 def your_young_people(actor: Any) -> list[Any]:
     """Home-page queue: the first young people in this actor's caseload, with their age and who leads
     (``your_young_people_count`` gives the full count)."""
     from harbour.people import selectors
+    from harbour.people.models import Person
 
-    return caseload_items(actor, list(selectors.person_caseload_for(actor=actor)[:YOUR_YOUNG_PEOPLE_LIMIT]))
+    # Only what an item shows: every column of 20 people was read and converted for a name and an age.
+    people = selectors.person_caseload_for(actor=actor).only("date_of_birth", *Person.NAME_FIELDS)
+    return caseload_items(actor, list(people[:YOUR_YOUNG_PEOPLE_LIMIT]))
 
 
 def caseload_items(actor: Any, people: list[Any]) -> list[Any]:
@@ -21,13 +30,25 @@ def caseload_items(actor: Any, people: list[Any]) -> list[Any]:
     from django.urls import reverse
 
     from harbour.access.models import Allocation
+    from harbour.accounts.models import User
     from harbour.ui.queues import QueueItem
 
     networks: dict[Any, list[Allocation]] = {}
     for allocation in (
         Allocation.objects.current()
         .filter(person_id__in=[person.pk for person in people], network_role__grants_access=True)
-        .select_related("network_role", "worker", "team", "agency")
+        # Only the columns the names below read (str of a worker, team and agency): the workers' whole
+        # rows, password hashes included, were read for them. A team's name carries its agency's.
+        .select_related("network_role", "worker", "team__agency", "agency")
+        .only(
+            "person_id",
+            "worker_id",
+            "network_role__label",
+            *(f"worker__{name}" for name in User.NAME_FIELDS),
+            "team__name",
+            "team__agency__name",
+            "agency__name",
+        )
         .order_by("network_role__sort_order", "starts_on")
     ):
         networks.setdefault(allocation.person_id, []).append(allocation)
@@ -125,7 +146,7 @@ def duplicates_to_review(actor: Any) -> list[Any]:
             meta=[f"{round(pair.score * 100)}% likely", f"Found {pair.found_at:%-d %B %Y}"],
             tag="To review",
         )
-        for pair in duplicates.duplicate_list_for(actor=actor)[:DUPLICATES_SHOWN]
+        for pair in duplicates.duplicate_list_for(actor=actor).only(*DUPLICATE_ITEM_FIELDS)[:DUPLICATES_SHOWN]
     ]
 
 

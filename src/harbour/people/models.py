@@ -97,6 +97,9 @@ class Person(BaseModel):
     def __str__(self) -> str:
         return self.full_name
 
+    # The columns ``full_name`` (and ``str(person)``) reads, for lists that read only these.
+    NAME_FIELDS = ("first_name", "last_name")
+
     @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.first_name, self.last_name) if part)
