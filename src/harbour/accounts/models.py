@@ -49,7 +49,12 @@ class Team(BaseModel):
         constraints = [models.UniqueConstraint(fields=["agency", "name"], name="team_unique_name_in_agency")]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.agency.name})"
+        return Team.name_from(self.name, self.agency.name)
+
+    @staticmethod
+    def name_from(name: str, agency_name: str) -> str:
+        """A team's name as ``str(team)`` gives it, from a row read without the model."""
+        return f"{name} ({agency_name})"
 
 
 class Role(ReferenceData):
@@ -79,7 +84,13 @@ class User(AbstractUser):
         ordering = ["username"]
 
     def __str__(self) -> str:
-        return self.display_name or self.get_full_name() or self.username
+        return User.name_from(self.display_name, self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def name_from(display_name: str, first_name: str, last_name: str, username: str) -> str:
+        """A user's name as ``str(user)`` gives it (the name they chose, else their full name, else
+        their username), from a row read without the model (``NAME_FIELDS``, in order)."""
+        return display_name or f"{first_name} {last_name}".strip() or username
 
     def active_memberships(self) -> models.QuerySet[Membership]:
         today = timezone.localdate()

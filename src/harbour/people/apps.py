@@ -30,17 +30,17 @@ def caseload_items(actor: Any, people: list[Any]) -> list[Any]:
     from django.urls import reverse
 
     from harbour.access.models import Allocation
-    from harbour.accounts.models import User
+    from harbour.accounts.models import Team, User
     from harbour.ui.queues import QueueItem
 
-    networks: dict[Any, list[Allocation]] = {}
-    for allocation in (
+    # Plain rows, not model instances: some 60 allocations for 20 young people, each with its role,
+    # worker, team and agency, were six objects a row to build for a phrase.
+    networks: dict[Any, list[tuple[Any, str, str]]] = {}
+    for person_id, worker_id, label, *names in (
         Allocation.objects.current()
         .filter(person_id__in=[person.pk for person in people], network_role__grants_access=True)
-        # Only the columns the names below read (str of a worker, team and agency): the workers' whole
-        # rows, password hashes included, were read for them. A team's name carries its agency's.
-        .select_related("network_role", "worker", "team__agency", "agency")
-        .only(
+        .order_by("network_role__sort_order", "starts_on")
+        .values_list(
             "person_id",
             "worker_id",
             "network_role__label",
@@ -49,18 +49,22 @@ def caseload_items(actor: Any, people: list[Any]) -> list[Any]:
             "team__agency__name",
             "agency__name",
         )
-        .order_by("network_role__sort_order", "starts_on")
     ):
-        networks.setdefault(allocation.person_id, []).append(allocation)
+        display_name, first_name, last_name, username, team, team_agency, agency = names
+        if worker_id is not None:
+            who = User.name_from(display_name, first_name, last_name, username)
+        else:
+            who = Team.name_from(team, team_agency) if team is not None else agency
+        networks.setdefault(person_id, []).append((worker_id, label, who))
     items = []
     for person in people:
         network = networks.get(person.pk, [])
-        mine = next((allocation for allocation in network if allocation.worker_id == actor.pk), None)
+        mine = next((label for worker_id, label, _ in network if worker_id == actor.pk), None)
         if mine is not None:
-            role = f"You are the {mine.network_role.label.lower()}"
+            role = f"You are the {mine.lower()}"
         elif network:
-            lead = network[0]
-            role = f"{lead.network_role.label}: {lead.worker or lead.team or lead.agency}"
+            _, label, who = network[0]
+            role = f"{label}: {who}"
         else:
             role = "No one is allocated"
         age = f"Age {person.age}" if person.age is not None else "Age not known"
