@@ -17,14 +17,12 @@ from harbour.audit import services as audit
 from harbour.frontdoor import policies, timescales
 from harbour.frontdoor.inputs import QueueRow, SubjectSummary
 from harbour.frontdoor.models import (
-    ConcernType,
     Referral,
     ReferralContext,
     ReferralDraft,
     ReferralNotification,
     ReferralSubject,
 )
-from harbour.people.models import Person
 
 RE_REFERRAL_MONTHS = 12
 # The columns of a referral a queue row reads (referral_queue_for).
@@ -87,27 +85,28 @@ def _with_details(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
     )
 
 
-def _re_referral_counts(referrals: list[Referral]) -> dict[Any, int]:
-    """Per referral: how many other referrals about any of its young people came in the 12 months before."""
-    person_ids = {subject.person_id for referral in referrals for subject in referral.subjects.all()}
+def _re_referral_counts_of(submitted: dict[Any, datetime], people: dict[Any, list[Any]]) -> dict[Any, int]:
+    """Per referral (given its time of submission and its young people's ids): how many other
+    referrals about any of its young people came in the 12 months before."""
+    person_ids = {person_id for ids in people.values() for person_id in ids}
     if not person_ids:
         return {}
-    earliest = min(twelve_months_before(referral.submitted_at) for referral in referrals)
+    earliest = min(twelve_months_before(moment) for moment in submitted.values())
     by_person: dict[Any, list[tuple[Any, datetime]]] = {}
     for person_id, referral_id, submitted_at in ReferralSubject.objects.filter(
         person_id__in=person_ids, referral__submitted_at__gte=earliest
     ).values_list("person_id", "referral_id", "referral__submitted_at"):
         by_person.setdefault(person_id, []).append((referral_id, submitted_at))
     counts: dict[Any, int] = {}
-    for referral in referrals:
-        since = twelve_months_before(referral.submitted_at)
+    for referral_id, moment in submitted.items():
+        since = twelve_months_before(moment)
         others = {
             other_id
-            for subject in referral.subjects.all()
-            for other_id, submitted_at in by_person.get(subject.person_id, [])
-            if other_id != referral.pk and since <= submitted_at < referral.submitted_at
+            for person_id in people[referral_id]
+            for other_id, submitted_at in by_person.get(person_id, [])
+            if other_id != referral_id and since <= submitted_at < moment
         }
-        counts[referral.pk] = len(others)
+        counts[referral_id] = len(others)
     return counts
 
 
@@ -127,69 +126,83 @@ def referral_queue_for(
     )
     page = ordered[offset:] if limit is None else ordered[offset : offset + limit]
     ids = list(page.values_list("pk", flat=True))
-    # Only the columns a queue row shows: a referral's own text (what happened, the young person's
-    # words) and every column of the people, users and reference rows it joins were read and turned
-    # into Python for 25 rows, about a third of the home page's time for a front-door officer.
-    found = (
-        Referral.objects.select_related("urgency", "referrer", "referrer_agency", "triaged_by")
-        .only(
-            *QUEUE_ROW_FIELDS,
-            "urgency__code",
-            "urgency__label",
-            "referrer_agency__name",
-            *(f"{user}__{name}" for user in ("referrer", "triaged_by") for name in User.NAME_FIELDS),
+    # The rows' details as plain rows (one query each for the referrals, their concern types, young
+    # people and places), not model instances: a referral's own text and every column of the people,
+    # users and reference rows it joins were read and built into objects for 25 lines of a queue.
+    user_names = [f"{user}__{name}" for user in ("referrer", "triaged_by") for name in User.NAME_FIELDS]
+    details = {
+        row[0]: row
+        for row in Referral.objects.filter(pk__in=ids).values_list(
+            "pk", *QUEUE_ROW_FIELDS, "urgency__code", "urgency__label", "referrer_agency__name", *user_names
         )
-        .prefetch_related(
-            Prefetch("concern_types", queryset=ConcernType.objects.only("label")),
-            Prefetch(
-                "subjects",
-                queryset=ReferralSubject.objects.select_related("person")
-                .only(
-                    "referral_id",
-                    "person__date_of_birth",
-                    *(f"person__{name}" for name in Person.NAME_FIELDS),
-                )
-                .order_by("created_at"),
-            ),
-            Prefetch("contexts", queryset=ReferralContext.objects.only("referral_id", "name")),
+    }
+    concern_types: dict[Any, list[str]] = {}
+    for referral_id, label in (
+        Referral.concern_types.through.objects.filter(referral_id__in=ids)
+        .order_by("concerntype__sort_order", "concerntype__label")
+        .values_list("referral_id", "concerntype__label")
+    ):
+        concern_types.setdefault(referral_id, []).append(label)
+    subjects: dict[Any, list[tuple[Any, str, date | None]]] = {}
+    for referral_id, person_id, first_name, last_name, born in (
+        ReferralSubject.objects.filter(referral_id__in=ids)
+        .order_by("created_at")
+        .values_list(
+            "referral_id", "person_id", "person__first_name", "person__last_name", "person__date_of_birth"
         )
-        .in_bulk(ids)
-    )
-    referrals = [found[pk] for pk in ids]
-    all_subjects = [subject for referral in referrals for subject in referral.subjects.all()]
-    summaries = dict(
-        zip(
-            [subject.pk for subject in all_subjects],
-            subject_summaries(actor=actor, subjects=all_subjects),
-            strict=True,
+    ):
+        name = " ".join(part for part in (first_name, last_name) if part)
+        subjects.setdefault(referral_id, []).append((person_id, name, born))
+    contexts: dict[Any, list[str]] = {}
+    for referral_id, name in (
+        ReferralContext.objects.filter(referral_id__in=ids)
+        .order_by("created_at")
+        .values_list("referral_id", "name")
+    ):
+        contexts.setdefault(referral_id, []).append(name)
+    full = access.visible_among(actor, {person_id for rows in subjects.values() for person_id, _, _ in rows})
+    submitted = {pk: details[pk][4] for pk in ids}
+    counts = _re_referral_counts_of(submitted, {pk: [row[0] for row in subjects.get(pk, [])] for pk in ids})
+    audit.record(actor, "referral.queue_viewed", detail={"referrals": len(ids)})
+    rows = []
+    for pk in ids:
+        (_, reference, source, status, submitted_at, due_by, version, urgency_code, urgency_label, agency) = (
+            details[pk][:10]
         )
-    )
-    counts = _re_referral_counts(referrals)
-    audit.record(actor, "referral.queue_viewed", detail={"referrals": len(referrals)})
-    return [
-        QueueRow(
-            referral_id=referral.pk,
-            reference=referral.reference,
-            source=referral.source,
-            status=referral.status,
-            status_label=referral.get_status_display(),
-            urgency_code=referral.urgency.code,
-            urgency_label=referral.urgency.label,
-            concern_types=[row.label for row in referral.concern_types.all()],
-            submitted_at=referral.submitted_at,
-            due_by=referral.due_by,
-            overdue=referral.due_by <= now,
-            working_hours_waited=timescales.working_hours_between(referral.submitted_at, now),
-            subjects=[summaries[subject.pk] for subject in referral.subjects.all()],
-            contexts=[context.name for context in referral.contexts.all()],
-            referrer=str(referral.referrer) if referral.referrer else "Member of the public",
-            referrer_agency=referral.referrer_agency.name if referral.referrer_agency else "",
-            re_referrals=counts.get(referral.pk, 0),
-            triaged_by=str(referral.triaged_by) if referral.triaged_by else "",
-            version=referral.version,
+        referrer_names, triager_names = details[pk][10:14], details[pk][14:18]
+        rows.append(
+            QueueRow(
+                referral_id=pk,
+                reference=reference,
+                source=source,
+                status=status,
+                status_label=Referral.Status(status).label,
+                urgency_code=urgency_code,
+                urgency_label=urgency_label,
+                concern_types=concern_types.get(pk, []),
+                submitted_at=submitted_at,
+                due_by=due_by,
+                overdue=due_by <= now,
+                working_hours_waited=timescales.working_hours_between(submitted_at, now),
+                subjects=[
+                    SubjectSummary(
+                        person_id=person_id,
+                        name=name,
+                        full=person_id in full,
+                        age=_age(born) if person_id in full else None,
+                        date_of_birth=born if person_id in full else None,
+                    )
+                    for person_id, name, born in subjects.get(pk, [])
+                ],
+                contexts=contexts.get(pk, []),
+                referrer=User.name_from(*referrer_names) if referrer_names[3] else "Member of the public",
+                referrer_agency=agency or "",
+                re_referrals=counts.get(pk, 0),
+                triaged_by=User.name_from(*triager_names) if triager_names[3] else "",
+                version=version,
+            )
         )
-        for referral in referrals
-    ]
+    return rows
 
 
 def referral_queue_count(*, actor: Any) -> int:
