@@ -23,6 +23,7 @@ from harbour.frontdoor.models import (
     ReferralNotification,
     ReferralSubject,
 )
+from harbour.people.models import Person
 
 RE_REFERRAL_MONTHS = 12
 # The columns of a referral a queue row reads (referral_queue_for).
@@ -151,8 +152,9 @@ def referral_queue_for(
             "referral_id", "person_id", "person__first_name", "person__last_name", "person__date_of_birth"
         )
     ):
-        name = " ".join(part for part in (first_name, last_name) if part)
-        subjects.setdefault(referral_id, []).append((person_id, name, born))
+        subjects.setdefault(referral_id, []).append(
+            (person_id, Person.name_from(first_name, last_name), born)
+        )
     contexts: dict[Any, list[str]] = {}
     for referral_id, name in (
         ReferralContext.objects.filter(referral_id__in=ids)

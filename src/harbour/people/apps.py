@@ -6,11 +6,9 @@ from django.apps import AppConfig
 
 YOUR_YOUNG_PEOPLE_LIMIT = 20
 DUPLICATES_SHOWN = 25
-# What a possible-duplicates item shows: the two names, the score and when the pair was found.
-DUPLICATE_ITEM_FIELDS = (
-    "score",
-    "found_at",
-    *(f"{side}__{name}" for side in ("person_a", "person_b") for name in ("first_name", "last_name")),
+# The two names a possible-duplicates item shows (Person.NAME_FIELDS of each record).
+DUPLICATE_ITEM_NAMES = tuple(
+    f"{side}__{name}" for side in ("person_a", "person_b") for name in ("first_name", "last_name")
 )
 
 
@@ -141,17 +139,24 @@ def duplicates_to_review(actor: Any) -> list[Any]:
     from django.urls import reverse
 
     from harbour.people import duplicates
+    from harbour.people.models import Person
     from harbour.ui.queues import QueueItem
 
-    return [
-        QueueItem(
-            title=f"{pair.person_a.full_name} and {pair.person_b.full_name}",
-            url=reverse("people:duplicate_compare", args=[pair.pk]),
-            meta=[f"{round(pair.score * 100)}% likely", f"Found {pair.found_at:%-d %B %Y}"],
-            tag="To review",
+    # Plain rows: a pair and its two people were three model instances for two names and a score.
+    pairs = duplicates.duplicate_list_for(actor=actor).values_list(
+        "pk", "score", "found_at", *DUPLICATE_ITEM_NAMES
+    )
+    items = []
+    for pk, score, found_at, first_a, last_a, first_b, last_b in pairs[:DUPLICATES_SHOWN]:
+        items.append(
+            QueueItem(
+                title=f"{Person.name_from(first_a, last_a)} and {Person.name_from(first_b, last_b)}",
+                url=reverse("people:duplicate_compare", args=[pk]),
+                meta=[f"{round(score * 100)}% likely", f"Found {found_at:%-d %B %Y}"],
+                tag="To review",
+            )
         )
-        for pair in duplicates.duplicate_list_for(actor=actor).only(*DUPLICATE_ITEM_FIELDS)[:DUPLICATES_SHOWN]
-    ]
+    return items
 
 
 def duplicates_to_review_count(actor: Any) -> int:

@@ -102,7 +102,12 @@ class Person(BaseModel):
 
     @property
     def full_name(self) -> str:
-        return " ".join(part for part in (self.first_name, self.last_name) if part)
+        return Person.name_from(self.first_name, self.last_name)
+
+    @staticmethod
+    def name_from(first_name: str, last_name: str) -> str:
+        """``full_name`` from a row read without the model (``NAME_FIELDS``, in order)."""
+        return " ".join(part for part in (first_name, last_name) if part)
 
     @property
     def age(self) -> int | None:
