@@ -121,7 +121,13 @@ def _open_cases(actor: Any) -> QuerySet[MissingEducationCase]:
 def missing_cases_open_for(*, actor: Any, limit: int | None = None) -> list[MissingEducationCase]:
     """Open children-missing-education cases about young people the actor sees in full, overdue
     enquiries first (``limit``: only the first ones). One audit event for the list."""
-    ordered = _open_cases(actor).select_related("person").order_by("enquiries_due_on", "reported_on", "pk")
+    ordered = (
+        _open_cases(actor)
+        .select_related("person")
+        # Only what the queue shows, not every column of the case and the young person.
+        .only("reported_on", "enquiries_due_on", *(f"person__{name}" for name in Person.NAME_FIELDS))
+        .order_by("enquiries_due_on", "reported_on", "pk")
+    )
     cases = list(ordered if limit is None else ordered[:limit])
     if cases:
         audit.record(
@@ -153,6 +159,14 @@ def recent_exclusions_for(
     ordered = (
         _recent_exclusions(actor, days, today)
         .select_related("person", "kind", "school")
+        # Only what the queue shows, not every column of the exclusion, young person, kind and school.
+        .only(
+            "starts_on",
+            "kind__label",
+            "kind__permanent",
+            "school__name",
+            *(f"person__{name}" for name in Person.NAME_FIELDS),
+        )
         .order_by("-starts_on", "-created_at")
     )
     exclusions = list(ordered if limit is None else ordered[:limit])

@@ -67,7 +67,11 @@ def referral_outcomes(actor: Any) -> list[QueueItem]:
             meta=[notice.summary, f"{_outcome_verb(notice)} {_when(notice.sent_at)}"],
             tag="New",
         )
-        for notice in selectors.feedback_unread_for(actor=actor)[:SHOWN]
+        # Only what an item shows: the referral's reference, not its every column and its decision's.
+        for notice in selectors.feedback_unread_for(actor=actor)
+        .select_related(None)
+        .select_related("referral")
+        .only("referral__reference", "kind", "summary", "sent_at")[:SHOWN]
     ]
 
 
