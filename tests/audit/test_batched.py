@@ -44,9 +44,13 @@ def test_an_event_recorded_in_a_transaction_opened_inside_the_batch_is_written_w
 
 
 def test_the_batch_is_written_when_the_block_fails(world):
-    with pytest.raises(RuntimeError), audit.batched():
-        audit.record(world.users["practitioner"], "referral.queue_viewed")
-        raise RuntimeError("a queue failed after its read")
+    def read_then_fail() -> None:
+        with audit.batched():
+            audit.record(world.users["practitioner"], "referral.queue_viewed")
+            raise RuntimeError("a queue failed after its read")
+
+    with pytest.raises(RuntimeError):
+        read_then_fail()
     assert AuditEvent.objects.filter(action="referral.queue_viewed").count() == 1
     assert not list(verify_chain())
 
