@@ -60,11 +60,8 @@ def settings_compared() -> list[tuple[float, float | None]]:
     the first pass at the chosen one-to-one threshold, then both passes down to the review threshold:
     the most one-to-one can find in these scores."""
     lowest = min(THRESHOLDS)
-    return (
-        [(threshold, None) for threshold in THRESHOLDS]
-        + [(model.ONE_TO_ONE_THRESHOLD, threshold) for threshold in THRESHOLDS]
-        + [(lowest, lowest)]
-    )
+    alone: list[tuple[float, float | None]] = [(threshold, None) for threshold in THRESHOLDS]
+    return alone + [(model.ONE_TO_ONE_THRESHOLD, threshold) for threshold in THRESHOLDS] + [(lowest, lowest)]
 
 
 def headline(result: Result) -> list[tuple[str, Counts]]:

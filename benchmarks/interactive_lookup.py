@@ -36,7 +36,7 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -83,8 +83,8 @@ CORRUPTIONS = [
 ]
 
 
-def _setup_django() -> None:
-    os.environ["DATABASE_URL"] = f"{SERVER}/{DATABASE}"
+def _setup_django(database: str = DATABASE) -> None:
+    os.environ["DATABASE_URL"] = f"{SERVER}/{database}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "harbour.settings")
     import django
 
@@ -159,75 +159,132 @@ def population(n: int) -> Iterator[Row]:
                 return
 
 
-def load(n: int) -> dict[uuid.UUID, Row]:
-    """COPY the population in; returns it, for making probes."""
+def raw_cursor() -> Any:
+    """A cursor on the psycopg connection under Django's, for COPY."""
     from django.db import connection
 
-    from harbour.people.models import Address, Gender, Person
+    connection.ensure_connection()
+    assert connection.connection is not None
+    return connection.connection.cursor()
+
+
+def copy_rows(cursor: Any, model: Any, rows: Iterable[dict[str, Any]]) -> None:
+    """COPY rows (column to value; a column left out is NULL) into the model's table."""
+    columns = [f.column for f in model._meta.concrete_fields]
+    with cursor.copy(f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for values in rows:
+            copy.write_row([values.get(column) for column in columns])
+
+
+def young_person_values(
+    *,
+    pk: uuid.UUID,
+    first_name: str,
+    middle_names: str,
+    last_name: str,
+    date_of_birth: dt.date | None,
+    gender_id: Any,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """A people_person row for COPY: a young person with these names, every other field empty."""
     from harbour.people.names import fold
 
+    return {
+        "id": pk,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+        "kind": "young_person",
+        "first_name": first_name,
+        "middle_names": middle_names,
+        "last_name": last_name,
+        "preferred_name": "",
+        "date_of_birth": date_of_birth,
+        "date_of_birth_estimated": False,
+        "gender_id": gender_id,
+        "disability": "",
+        "first_language": "",
+        "interpreter_needed": False,
+        "nhs_number": "",
+        "upn": "",
+        "phone": "",
+        "email": "",
+        "search_name": fold(" ".join([first_name, middle_names, last_name])),
+    }
+
+
+def address_values(
+    *,
+    pk: uuid.UUID,
+    person_id: uuid.UUID,
+    line1: str,
+    postcode: str,
+    starts_on: dt.date | None,
+    ends_on: dt.date | None,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """A people_address row for COPY."""
+    return {
+        "id": pk,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+        "person_id": person_id,
+        "line1": line1,
+        "line2": "",
+        "postcode": postcode,
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+    }
+
+
+def analyse_people(cursor: Any) -> None:
+    cursor.connection.commit()
+    cursor.execute("ANALYZE people_person")
+    cursor.execute("ANALYZE people_address")
+
+
+def load(n: int) -> dict[uuid.UUID, Row]:
+    """COPY the population in; returns it, for making probes."""
+    from harbour.people.models import Address, Gender, Person
+
     genders = dict(Gender.objects.values_list("code", "pk"))
-    person_columns = [f.column for f in Person._meta.concrete_fields]
-    address_columns = [f.column for f in Address._meta.concrete_fields]
     now = dt.datetime.now(dt.UTC)
     rows: dict[uuid.UUID, Row] = {}
     started = time.perf_counter()
-    raw = connection.connection  # the psycopg connection under Django's
-    if raw is None:
-        connection.ensure_connection()
-        raw = connection.connection
-    with raw.cursor() as cursor:
-        with cursor.copy(f"COPY people_person ({', '.join(person_columns)}) FROM STDIN") as copy:
-            for row in population(n):
-                rows[row.pk] = row
-                values = {
-                    "id": row.pk,
-                    "created_at": now,
-                    "updated_at": now,
-                    "version": 1,
-                    "kind": "young_person",
-                    "first_name": row.first_name,
-                    "middle_names": row.middle_names,
-                    "last_name": row.last_name,
-                    "preferred_name": "",
-                    "date_of_birth": row.date_of_birth,
-                    "date_of_birth_estimated": False,
-                    "gender_id": genders.get(row.gender),
-                    "ethnicity_id": None,
-                    "disability": "",
-                    "first_language": "",
-                    "interpreter_needed": False,
-                    "nhs_number": "",
-                    "upn": "",
-                    "school_id": None,
-                    "phone": "",
-                    "email": "",
-                    "search_name": fold(" ".join([row.first_name, row.middle_names, row.last_name])),
-                    "merged_into_id": None,
-                }
-                copy.write_row([values.get(column) for column in person_columns])
-        with cursor.copy(f"COPY people_address ({', '.join(address_columns)}) FROM STDIN") as copy:
-            rng = random.Random(SEED + 1)
-            for row in rows.values():
-                moved = AS_OF - dt.timedelta(days=rng.randint(30, 2000))
-                for index, postcode in enumerate(row.postcodes):
-                    values = {
-                        "id": uuid.UUID(int=rng.getrandbits(128), version=4),
-                        "created_at": now,
-                        "updated_at": now,
-                        "version": 1,
-                        "person_id": row.pk,
-                        "line1": f"{rng.randint(1, 120)} Synthetic Road",
-                        "line2": "",
-                        "town_id": None,
-                        "postcode": postcode,
-                        "starts_on": moved if index == 0 else row.date_of_birth,
-                        "ends_on": None if index == 0 else moved,
-                    }
-                    copy.write_row([values.get(column) for column in address_columns])
-        raw.commit()
-        cursor.execute("ANALYZE people_person")
-        cursor.execute("ANALYZE people_address")
+
+    def people() -> Iterator[dict[str, Any]]:
+        for row in population(n):
+            rows[row.pk] = row
+            yield young_person_values(
+                pk=row.pk,
+                first_name=row.first_name,
+                middle_names=row.middle_names,
+                last_name=row.last_name,
+                date_of_birth=row.date_of_birth,
+                gender_id=genders.get(row.gender),
+                now=now,
+            )
+
+    def addresses() -> Iterator[dict[str, Any]]:
+        rng = random.Random(SEED + 1)
+        for row in rows.values():
+            moved = AS_OF - dt.timedelta(days=rng.randint(30, 2000))
+            for index, postcode in enumerate(row.postcodes):
+                yield address_values(
+                    pk=uuid.UUID(int=rng.getrandbits(128), version=4),
+                    person_id=row.pk,
+                    line1=f"{rng.randint(1, 120)} Synthetic Road",
+                    postcode=postcode,
+                    starts_on=moved if index == 0 else row.date_of_birth,
+                    ends_on=None if index == 0 else moved,
+                    now=now,
+                )
+
+    with raw_cursor() as cursor:
+        copy_rows(cursor, Person, people())
+        copy_rows(cursor, Address, addresses())
+        analyse_people(cursor)
     print(f"  loaded {len(rows):,} people in {time.perf_counter() - started:.0f} s", flush=True)
     return rows
 
@@ -497,10 +554,10 @@ def throughput(which: str, probes: list[Probe], *, workers: int = 2, seconds: fl
 # --- the run ----------------------------------------------------------------------------------------
 
 
-def recreate_database() -> None:
+def recreate_database(database: str = DATABASE) -> None:
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}"')
-        conn.execute(f'CREATE DATABASE "{DATABASE}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}"')
+        conn.execute(f'CREATE DATABASE "{database}"')
 
 
 def _database_exists() -> bool:
@@ -532,12 +589,12 @@ def _load_people_reference() -> None:
         reference.load_reference_data()
 
 
-def drop_database() -> None:
+def drop_database(database: str = DATABASE) -> None:
     from django.db import connections
 
     connections.close_all()
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}"')
 
 
 def report(n: int, ours: Measured, baseline: Measured, load_seconds: float, busy: float) -> str:
