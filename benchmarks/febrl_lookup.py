@@ -9,7 +9,7 @@ reference data loaded), then each of file B's 5,000 records (rec-N-dup-0, a corr
 rec-N-org) is looked up with the fields the lookup takes: first name, last name, date of birth and
 postcode (it takes no address line). Then the other way round: file B held, file A looked up.
 
-A date of birth that is missing or not a real date (FEBRL corrupts some into 19650231) is left out, on
+A date of birth that is missing or not a real date (FEBRL corrupts some into 19450493) is left out, on
 the held record and in the lookup alike. soc_sec_id cannot stand in for the NHS number here: Harbour
 refuses an NHS number that fails its mod-11 check digit, and soc_sec_ids are not NHS numbers.
 
