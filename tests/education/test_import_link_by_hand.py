@@ -157,3 +157,83 @@ def test_linked_rows_cannot_be_set_aside_as_linked(world, kept):
     manager = world.users["team-manager"]
     with pytest.raises(Exception, match="Choose what happened"):
         imports.unmatched_set_aside(actor=manager, row=row, resolution="chosen-by-reviewer")
+
+
+@pytest.fixture
+def two_pages(world, tmp_path, settings):
+    """Two kept rows, one a page: the newest import first, so the first file's row is on page 2."""
+    settings.HARBOUR_PAGE_SIZE = 1
+    school()
+    manager = world.users["team-manager"]
+    first = _file(
+        tmp_path, EXCLUSION_HEADER + f"Jay,Bishup,2011-05-03,NR1 1AA,121212,suspension,{_recent()},2,VA\n"
+    )
+    imports.import_file(actor=manager, kind="exclusions", path=first)
+    later = tmp_path / "later.csv"
+    later.write_text(CME_HEADER + f"Zebedee,Quillfeather,2010-01-09,,{_recent(3)},Attendance officer,\n")
+    imports.import_file(actor=manager, kind="cme", path=later)
+    row = UnmatchedImportRow.objects.get(values__last_name="Bishup")
+    client = world.client_for(manager)
+    assert "Bishup" in client.get(reverse("education:unmatched"), {"page": 2}).text
+    return client, row
+
+
+def test_each_action_from_a_later_page_returns_to_that_page(world, two_pages):
+    client, row = two_pages
+    review_url = reverse("education:unmatched")
+    listing = client.get(review_url, {"page": 2})
+    assert f"{_url(row)}?page=2" in listing.text
+    set_aside_url = reverse("education:unmatched_set_aside", args=[row.pk])
+    assert f"{set_aside_url}?page=2" in listing.text
+    assert f'href="{review_url}?page=1"' in listing.text  # pagination
+    event = AuditEvent.objects.filter(action="education.unmatched_viewed").latest("occurred_at")
+    assert event.detail == {"page": 2, "shown": 1}
+
+    retry_url = reverse("education:unmatched_retry", args=[row.pk])
+    retried = client.post(retry_url, {"version": row.version, "page": "2"})
+    assert retried.status_code == 302
+    assert retried.url == f"{review_url}?page=2"
+    stale = client.post(retry_url, {"version": row.version + 1, "page": "2"}, follow=True)
+    assert "someone else dealt with it after you opened this page" in stale.text
+    assert stale.redirect_chain[-1][0] == f"{review_url}?page=2"
+
+    # The choose page keeps it through a refusal, and returns to it after linking.
+    refused = client.post(
+        f"{_url(row)}?page=2", {"action": "link", "person": world.outside.pk, "version": row.version}
+    )
+    assert refused.status_code == 403
+    assert f'href="{review_url}?page=2"' in refused.text
+    assert f'action="{_url(row)}?page=2"' in refused.text
+    linked = client.post(
+        f"{_url(row)}?page=2", {"action": "link", "person": world.inside.pk, "version": row.version}
+    )
+    assert linked.status_code == 302
+    assert linked.url == f"{review_url}?page=2"
+
+
+def test_setting_aside_from_a_later_page_returns_to_it_and_checks_the_version(world, two_pages):
+    client, row = two_pages
+    review_url = reverse("education:unmatched")
+    url = reverse("education:unmatched_set_aside", args=[row.pk])
+    page = client.get(url, {"page": 2})
+    assert f'action="{url}?page=2"' in page.text
+    assert f'name="version" value="{row.version}"' in page.text
+    assert f'href="{review_url}?page=2"' in page.text  # cancel
+    missing_choice = client.post(f"{url}?page=2", {"version": row.version})
+    assert missing_choice.status_code == 422
+    stale = client.post(f"{url}?page=2", {"version": row.version + 1, "resolution": "in-error"})
+    assert stale.status_code == 409
+    assert "Someone else dealt with this after you opened it" in stale.text
+    row.refresh_from_db()
+    assert row.resolved_at is None
+    done = client.post(f"{url}?page=2", {"version": row.version, "resolution": "in-error"})
+    assert done.status_code == 302
+    assert done.url == f"{review_url}?page=2"
+    row.refresh_from_db()
+    assert row.resolution == "in-error"
+    # Posted again with the version read before: told, nothing changes.
+    again = client.post(f"{url}?page=2", {"version": row.version - 1, "resolution": "not-known"})
+    assert again.status_code == 409
+    assert "This row was dealt with on" in again.text
+    row.refresh_from_db()
+    assert row.resolution == "in-error"

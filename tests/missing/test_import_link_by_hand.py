@@ -266,3 +266,51 @@ def test_a_best_candidate_seen_by_name_only_is_not_offered_and_is_refused(world,
     linked = client.post(link_url, {"person_id": world.inside.pk, "version": row.version})
     assert linked.status_code == 302
     assert MissingEpisode.objects.get().person == world.inside
+
+
+def test_a_refusal_on_a_later_page_keeps_the_reviewer_on_that_page(world, tmp_path, settings):
+    """The list shown again after a refused "Link" is the page the reviewer was on (its number comes back
+    in the form, never personal data), and its page links lead to the list, not the refused action."""
+    settings.HARBOUR_PAGE_SIZE = 1
+    officer = world.users["front-door-officer"]
+    path = tmp_path / "log.csv"
+    path.write_text(HEADER + ROW + "NC-3001,Jade,Bishopp,,,M,home,,01/06/2026 20:00,02/06/2026 08:00,low,\n")
+    _run(path, officer)
+    jade = UnmatchedLogRow.objects.get(data__last_name="Bishopp")  # line 3: the second page
+    client = world.client_for(officer)
+    listing = client.get(reverse("missing:unmatched"), {"page": 2})
+    assert "Page 2 of 2" in listing.text or "page 2 of 2" in listing.text
+    assert f"{_choose_url(jade)}?page=2" in listing.text  # finding the young person keeps the page too
+
+    link_url = reverse("missing:unmatched_link", args=[jade.pk])
+    review_url = reverse("missing:unmatched")
+    # Jade is seen by name only: refused, shown again at page 2 with the problem.
+    refused = client.post(link_url, {"person_id": world.inside.pk, "version": jade.version, "page": "2"})
+    assert refused.status_code == 403
+    assert "You can see only this young person&#x27;s name" in refused.text
+    assert "page 2 of 2" in refused.text
+    assert "Bishopp" in refused.text
+    assert f'href="{review_url}?page=1"' in refused.text  # not the link action's own address
+    assert 'href="?page=' not in refused.text
+    event = AuditEvent.objects.filter(action="police_log.review_viewed").latest("occurred_at")
+    assert event.detail == {"page": 2, "shown": 1}
+    # A stale version too, and a page number that is not one falls back to the first page.
+    factories.allocate(world.inside, worker=officer, role="allocated-social-worker")
+    stale = client.post(link_url, {"person_id": world.inside.pk, "version": jade.version + 1, "page": "2"})
+    assert stale.status_code == 409
+    assert "page 2 of 2" in stale.text
+    odd = client.post(link_url, {"person_id": world.inside.pk, "version": 99, "page": "Jade"})
+    assert "page 1 of 2" in odd.text
+    assert not MissingEpisode.objects.exists()
+
+    # The choose page's "back" and its form keep the page, through a search and a refusal.
+    choose = client.get(_choose_url(jade), {"page": 2})
+    assert f'href="{review_url}?page=2"' in choose.text
+    assert f'action="{_choose_url(jade)}?page=2"' in choose.text
+    refused_choice = client.post(
+        f"{_choose_url(jade)}?page=2",
+        {"action": "link", "version": jade.version + 1, "person": world.inside.pk},
+    )
+    assert refused_choice.status_code == 409
+    assert f'href="{review_url}?page=2"' in refused_choice.text
+    assert f'action="{_choose_url(jade)}?page=2"' in refused_choice.text

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+
 
 class ConflictError(Exception):
     """A stale edit: someone saved the record after this user opened it."""
@@ -30,3 +32,13 @@ def locked_for_update(model_instance: Any, *, expected_version: int) -> Any:
         )
     current.version = expected_version + 1
     return current
+
+
+class NameOnlyError(PermissionDenied):
+    """Refused because the actor sees the chosen young person by name only, so cannot confirm a record is
+    about them. A refusal like any other to pages (403); the API answers 422 on ``field``."""
+
+    def __init__(self, message: str, *, field: str = "person_id") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field

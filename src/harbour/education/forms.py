@@ -309,3 +309,5 @@ class SetAsideForm(GovukForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose what happened to this row."},
     )
+    # The row's version as the page showed it: if someone dealt with it since, nothing is saved (409).
+    version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)

@@ -22,13 +22,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from harbour.audit import services as audit
-from harbour.core.errors import locked_for_update
+from harbour.core.errors import NameOnlyError, locked_for_update
 from harbour.education import policies, services
 from harbour.education.inputs import ExclusionInput, MissingEducationInput
 from harbour.education.models import (
@@ -471,11 +471,12 @@ def _resolve(row: UnmatchedImportRow, *, actor: Any, resolution: str, person: Pe
     row.save()
 
 
-def unmatched_retry(*, actor: Any, row: UnmatchedImportRow) -> Person | None:
+def unmatched_retry(*, actor: Any, row: UnmatchedImportRow, version: int | None = None) -> Person | None:
     """Try matching a kept row again (the young person may have been recorded or corrected since).
-    Records it and resolves the row when it now matches; returns the young person, or None."""
+    Records it and resolves the row when it now matches; returns the young person, or None. ``version``,
+    when given, is the row's as the reviewer saw it: ``ConflictError`` if it moved since."""
     policies.require_import(actor)
-    if row.resolved_at is not None:
+    if row.resolved_at is not None and version is None:  # with a version, the check under the lock says
         raise ValidationError("This row has already been dealt with.")
     headers = {name: name for name in FIELDS[row.kind]}
     values = {name: str(row.values.get(name, "")) for name in FIELDS[row.kind]}
@@ -484,10 +485,14 @@ def unmatched_retry(*, actor: Any, row: UnmatchedImportRow) -> Person | None:
         raise ValidationError("; ".join(str(error) for error in parsed))
     person, reason = _match(parsed)
     with transaction.atomic():
-        locked = UnmatchedImportRow.objects.select_for_update().get(pk=row.pk)
+        if version is None:
+            locked = UnmatchedImportRow.objects.select_for_update().get(pk=row.pk)
+            locked.version += 1
+        else:
+            locked = locked_for_update(row, expected_version=version)
         if locked.resolved_at is not None:
             raise ValidationError("This row has already been dealt with.")
-        if person is None:
+        if person is None:  # still waiting: its version is not saved, so it does not move
             locked.reason = reason[:300]
             locked.save(update_fields=["reason", "updated_at"])
             return None
@@ -495,7 +500,6 @@ def unmatched_retry(*, actor: Any, row: UnmatchedImportRow) -> Person | None:
             services.exclusion_record(actor=actor, person=person, data=parsed.data, imported=True)
         else:
             services.missing_education_report(actor=actor, person=person, data=parsed.data, imported=True)
-        locked.version += 1
         _resolve(locked, actor=actor, resolution=UnmatchedImportRow.Resolution.MATCHED, person=person)
         audit.record(
             actor, "education.unmatched_matched", locked, person_id=person.pk, detail={"kind": row.kind}
@@ -503,8 +507,11 @@ def unmatched_retry(*, actor: Any, row: UnmatchedImportRow) -> Person | None:
     return person
 
 
-def unmatched_set_aside(*, actor: Any, row: UnmatchedImportRow, resolution: str) -> UnmatchedImportRow:
-    """Mark a kept row as dealt with outside the import: recorded by hand, not known, or in error."""
+def unmatched_set_aside(
+    *, actor: Any, row: UnmatchedImportRow, resolution: str, version: int | None = None
+) -> UnmatchedImportRow:
+    """Mark a kept row as dealt with outside the import: recorded by hand, not known, or in error.
+    ``version``, when given, is the row's as the reviewer saw it: ``ConflictError`` if it moved since."""
     policies.require_import(actor)
     allowed = set(UnmatchedImportRow.Resolution.values) - {
         UnmatchedImportRow.Resolution.MATCHED,
@@ -513,10 +520,13 @@ def unmatched_set_aside(*, actor: Any, row: UnmatchedImportRow, resolution: str)
     if resolution not in allowed:
         raise ValidationError({"resolution": "Choose what happened to this row."})
     with transaction.atomic():
-        locked = UnmatchedImportRow.objects.select_for_update().get(pk=row.pk)
+        if version is None:
+            locked = UnmatchedImportRow.objects.select_for_update().get(pk=row.pk)
+            locked.version += 1
+        else:
+            locked = locked_for_update(row, expected_version=version)
         if locked.resolved_at is not None:
             raise ValidationError("This row has already been dealt with.")
-        locked.version += 1
         _resolve(locked, actor=actor, resolution=resolution)
         audit.record(actor, "education.unmatched_set_aside", locked, detail={"resolution": resolution})
     return locked
@@ -544,7 +554,7 @@ def unmatched_link(*, actor: Any, row: UnmatchedImportRow, person_id: Any, versi
     if person is None:
         raise ValidationError({"person": "Choose a young person known to Harbour."})
     if not policies.can_view(actor, person):
-        raise PermissionDenied(NAME_ONLY_REFUSAL)
+        raise NameOnlyError(NAME_ONLY_REFUSAL)
     headers = {name: name for name in FIELDS[row.kind]}
     values = {name: str(row.values.get(name, "")) for name in FIELDS[row.kind]}
     parsed = _parse_row(row.kind, row.line_number, values, headers, _Lookups())

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -188,17 +189,25 @@ def period_get_for_change(*, actor: Any, model: type[Any], record_id: UUID) -> A
     return period
 
 
-def unmatched_rows_for(*, actor: Any) -> list[UnmatchedImportRow]:
+def unmatched_rows_for(*, actor: Any) -> QuerySet[UnmatchedImportRow]:
     """Imported rows waiting for review, newest import first: for ``education.import`` holders only
-    (403 otherwise). One audit event for the list."""
+    (403 otherwise). Not audited: ``unmatched_rows_page_for`` reads a page of them and audits it."""
     policies.require_import(actor)
-    rows = list(
+    return (
         UnmatchedImportRow.objects.filter(resolved_at__isnull=True)
         .select_related("batch", "batch__imported_by")
-        .order_by("-batch__created_at", "line_number")
+        .order_by("-batch__created_at", "batch_id", "line_number")
     )
-    audit.record(actor, "education.unmatched_viewed", detail={"shown": len(rows)})
-    return rows
+
+
+def unmatched_rows_page_for(*, actor: Any, number: Any, page_size: int) -> Page[UnmatchedImportRow]:
+    """One page of the rows waiting for review (a number past the last gives the last), audited
+    (``education.unmatched_viewed``: it shows the rows' values). The review page and the API read it here."""
+    page = Paginator(unmatched_rows_for(actor=actor), page_size).get_page(number)
+    audit.record(
+        actor, "education.unmatched_viewed", detail={"page": page.number, "shown": len(page.object_list)}
+    )
+    return page
 
 
 def unmatched_row_for(*, actor: Any, row_id: UUID, resolved_too: bool = False) -> UnmatchedImportRow:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -328,18 +329,45 @@ def period_end(request: HttpRequest, what: str, record_id: UUID) -> HttpResponse
 @login_required
 def unmatched(request: HttpRequest) -> HttpResponse:
     """Imported rows not matched to one known young person with certainty, waiting for review."""
-    rows = selectors.unmatched_rows_for(actor=request.user)
+    page = selectors.unmatched_rows_page_for(
+        actor=request.user, number=request.GET.get("page"), page_size=settings.HARBOUR_PAGE_SIZE
+    )
     fields = {kind: list(imports.FIELDS[kind]) for kind in imports.FIELDS}
-    return render(request, "education/unmatched.html", {"rows": rows, "fields": fields})
+    return render(request, "education/unmatched.html", {"page": page, "fields": fields})
+
+
+def _list_page(value: str | None) -> int:
+    """The review list's page an action came from (a page number, never personal data); 1 if none."""
+    return int(value) if value and value.isdigit() and int(value) > 0 else 1
+
+
+def _with_page(url: str, page: str | None) -> str:
+    """``url`` with the review list's page number (``?page=N`` only), so the reviewer returns to it."""
+    number = _list_page(page)
+    return f"{url}?page={number}" if number > 1 else url
+
+
+def _review_url(page: str | None) -> str:
+    return _with_page(reverse("education:unmatched"), page)
 
 
 @never_cache
 @login_required
 @require_POST
 def unmatched_retry(request: HttpRequest, row_id: UUID) -> HttpResponse:
-    row = selectors.unmatched_row_for(actor=request.user, row_id=row_id)
+    """Try matching a row again, from the list; back to the list at the page the reviewer was on."""
+    version = request.POST.get("version") or ""
+    row = selectors.unmatched_row_for(actor=request.user, row_id=row_id, resolved_too=version.isdigit())
     try:
-        person = imports.unmatched_retry(actor=request.user, row=row)
+        person = imports.unmatched_retry(
+            actor=request.user, row=row, version=int(version) if version.isdigit() else None
+        )
+    except ConflictError:
+        messages.error(
+            request,
+            f"Line {row.line_number}: someone else dealt with it after you opened this page. "
+            "Nothing has been saved.",
+        )
     except ValidationError as error:
         messages.error(request, f"Line {row.line_number} could not be recorded: {' '.join(error.messages)}")
     else:
@@ -349,31 +377,47 @@ def unmatched_retry(request: HttpRequest, row_id: UUID) -> HttpResponse:
             )
         else:
             messages.success(request, f"Line {row.line_number} is now matched and recorded.")
-    return redirect("education:unmatched")
+    return redirect(_review_url(request.POST.get("page")))
 
 
 @never_cache
 @login_required
 @require_http_methods(GET_POST)
 def unmatched_set_aside(request: HttpRequest, row_id: UUID) -> HttpResponse:
-    row = selectors.unmatched_row_for(actor=request.user, row_id=row_id)
-    form = forms.SetAsideForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            imports.unmatched_set_aside(
-                actor=request.user, row=row, resolution=form.cleaned_data["resolution"]
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, f"Line {row.line_number} has been set aside.")
-            return redirect("education:unmatched")
+    row = selectors.unmatched_row_for(
+        actor=request.user, row_id=row_id, resolved_too=request.method == "POST"
+    )
+    form = forms.SetAsideForm(request.POST or None, initial={"version": row.version})
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                imports.unmatched_set_aside(
+                    actor=request.user,
+                    row=row,
+                    resolution=form.cleaned_data["resolution"],
+                    version=form.cleaned_data["version"],
+                )
+            except ConflictError:
+                form.add_error(None, views_choose.CONFLICT)
+                status = 409
+                row = selectors.unmatched_row_for(actor=request.user, row_id=row_id, resolved_too=True)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, f"Line {row.line_number} has been set aside.")
+                return redirect(_review_url(request.GET.get("page")))
     # The page shows the row's personal details: audited as opening it to find its young person is.
     audit.record(request.user, "education.unmatched_viewed", row, detail={"shown": 1})
-    context = {"row": row, "form": form, "fields": list(imports.FIELDS[row.kind])}
-    return render(
-        request, "education/set_aside.html", context, status=422 if request.method == "POST" else 200
-    )
+    context = {
+        "row": row,
+        "form": form,
+        "fields": list(imports.FIELDS[row.kind]),
+        "back_url": _review_url(request.GET.get("page")),
+        "form_action": _with_page(request.path, request.GET.get("page")),
+    }
+    return render(request, "education/set_aside.html", context, status=status)
 
 
 @never_cache
@@ -382,6 +426,7 @@ def unmatched_set_aside(request: HttpRequest, row_id: UUID) -> HttpResponse:
 def unmatched_link(request: HttpRequest, row_id: UUID) -> HttpResponse:
     """Find the young person a kept row is about and link it to them (the reviewer's choice)."""
     policies.require_import(request.user)
+    back_url = _review_url(request.GET.get("page"))
 
     def load() -> Any:
         return selectors.unmatched_row_for(actor=request.user, row_id=row_id, resolved_too=True)
@@ -391,7 +436,7 @@ def unmatched_link(request: HttpRequest, row_id: UUID) -> HttpResponse:
         messages.success(
             request, f"Line {row.line_number} is linked to {person.full_name} and recorded on their record."
         )
-        return redirect("education:unmatched")
+        return redirect(back_url)
 
     row = load()
     audit.record(request.user, "education.unmatched_viewed", row, detail={"shown": 1})
@@ -406,9 +451,11 @@ def unmatched_link(request: HttpRequest, row_id: UUID) -> HttpResponse:
         reload=load,
         initial=views_choose.terms_from(row.values, date_of_birth=born),
         link=link,
+        # The list's page travels in the page's address (and its form's), so "back" returns to it.
         context={
-            "back_url": reverse("education:unmatched"),
+            "back_url": back_url,
             "back_label": "Imported rows to review",
             "fields": list(imports.FIELDS[row.kind]),
+            "form_action": _with_page(request.path, request.GET.get("page")),
         },
     )

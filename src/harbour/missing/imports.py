@@ -49,13 +49,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
 from harbour.access import policies as access
 from harbour.audit import services as audit
-from harbour.core.errors import locked_for_update
+from harbour.core.errors import NameOnlyError, locked_for_update
 from harbour.missing import import_load, policies, services
 from harbour.missing.clock import due_at_for
 from harbour.missing.models import (
@@ -903,6 +904,17 @@ def unmatched_row_get_for(*, actor: Any, row_id: Any) -> UnmatchedLogRow:
     return row
 
 
+def unmatched_review_page_for(*, actor: Any, number: Any, page_size: int) -> tuple[Page[Any], set[Any]]:
+    """One page of the rows waiting for review (a number past the last gives the last) and which of its
+    best candidates the reviewer sees in full; audited (``police_log.review_viewed``), since it shows
+    what the rows hold. The review page and the API both read it here."""
+    page = Paginator(unmatched_rows_for(actor=actor), page_size).get_page(number)
+    audit.record(
+        actor, "police_log.review_viewed", detail={"page": page.number, "shown": len(page.object_list)}
+    )
+    return page, unmatched_best_seen_in_full(actor=actor, rows=page.object_list)
+
+
 def unmatched_best_seen_in_full(*, actor: Any, rows: Iterable[UnmatchedLogRow]) -> set[Any]:
     """Of these rows' best candidates, the ids of those the reviewer sees in full: only they may be linked
     from the list (``unmatched_row_link`` refuses the others); one question for the whole page."""
@@ -926,8 +938,8 @@ def unmatched_row_link(
 
     Either the row's best candidate, or (``chosen_by_reviewer``) a young person the reviewer found. Either
     way the reviewer must be able to see their record in full: with the name only they cannot check it is
-    the same child (``PermissionDenied`` with ``NAME_ONLY_REFUSAL``, nothing saved). ``version`` is the
-    row's as the reviewer saw it: if someone dealt with it since, ``ConflictError``.
+    the same child (``NameOnlyError``, a ``PermissionDenied``, with ``NAME_ONLY_REFUSAL``; nothing saved).
+    ``version`` is the row's as the reviewer saw it: if someone dealt with it since, ``ConflictError``.
     """
     if not policies.can_import(actor):
         raise PermissionDenied("Not allowed: review police log rows.")
@@ -945,7 +957,7 @@ def unmatched_row_link(
             )
         how = UnmatchedLogRow.Resolution.BEST_CANDIDATE
     if not policies.can_view_person(actor, person):
-        raise PermissionDenied(NAME_ONLY_REFUSAL)
+        raise NameOnlyError(NAME_ONLY_REFUSAL)
     parsed = validate_row(row.line_number, {name: str(row.data.get(name, "")) for name in FIELDS}, _Codes())
     if isinstance(parsed, list):  # the reference data changed since the import
         raise ValidationError({"person": "; ".join(problem.message for problem in parsed)})

@@ -17,7 +17,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
@@ -719,21 +718,25 @@ def unmatched(request: HttpRequest) -> HttpResponse:
 def _review_page(request: HttpRequest, number: Any, *, problem: str = "", status: int = 200) -> HttpResponse:
     """A page of the rows to review (audited: it shows what the rows hold), with a refusal if any. Only a
     best candidate the reviewer sees in full gets "Link"; for the others they find the young person."""
-    paginator = Paginator(imports.unmatched_rows_for(actor=request.user), settings.HARBOUR_PAGE_SIZE)
-    page = paginator.get_page(number)
-    audit.record(
-        request.user, "police_log.review_viewed", detail={"page": page.number, "shown": len(page.object_list)}
+    page, linkable = imports.unmatched_review_page_for(
+        actor=request.user, number=number, page_size=settings.HARBOUR_PAGE_SIZE
     )
-    linkable = imports.unmatched_best_seen_in_full(actor=request.user, rows=page.object_list)
     context = {"page": page, "problem": problem, "linkable": linkable}
     return render(request, "missing/unmatched.html", context, status=status)
+
+
+def _list_page(value: str | None) -> int:
+    """The review list's page a form or link came from (a page number, never personal data); 1 if none."""
+    return _int(value, default=1) or 1
 
 
 @login_required
 @require_POST
 def unmatched_link(request: HttpRequest, row_id: UUID) -> HttpResponse:
-    """Link a row to its best candidate, from the list."""
+    """Link a row to its best candidate, from the list. A refusal shows the list again at the page the
+    reviewer was on (the form carries its number)."""
     row = imports.unmatched_row_get_for(actor=request.user, row_id=row_id)
+    number = _list_page(request.POST.get("page"))
     try:
         episode = imports.unmatched_row_link(
             actor=request.user,
@@ -742,11 +745,11 @@ def unmatched_link(request: HttpRequest, row_id: UUID) -> HttpResponse:
             version=_int(request.POST.get("version"), default=0),  # none given: stale
         )
     except ConflictError as error:
-        return _review_page(request, 1, problem=error.message, status=409)
+        return _review_page(request, number, problem=error.message, status=409)
     except PermissionDenied as refusal:  # the best candidate is seen by name only (may review: checked above)
-        return _review_page(request, 1, problem=str(refusal), status=403)
+        return _review_page(request, number, problem=str(refusal), status=403)
     except ValidationError as error:
-        return _review_page(request, 1, problem=" ".join(error.messages), status=422)
+        return _review_page(request, number, problem=" ".join(error.messages), status=422)
     messages.success(request, "Linked: the episode is on the young person's record.")
     return redirect("missing:episode", episode.pk)
 
@@ -786,5 +789,21 @@ def unmatched_choose(request: HttpRequest, row_id: UUID) -> HttpResponse:
         reload=load,
         initial=views_choose.terms_from(row.data, date_of_birth=born),
         link=link,
-        context={"back_url": reverse("missing:unmatched"), "back_label": "Police log rows to review"},
+        # The list's page travels in the page's address (and its form's), so "back" returns to it.
+        context={
+            "back_url": _review_url(request.GET.get("page")),
+            "back_label": "Police log rows to review",
+            "form_action": _with_page(request.path, request.GET.get("page")),
+        },
     )
+
+
+def _with_page(url: str, page: str | None) -> str:
+    """``url`` with the review list's page number (``?page=N`` only: never personal data)."""
+    number = _list_page(page)
+    return f"{url}?page={number}" if number > 1 else url
+
+
+def _review_url(page: str | None) -> str:
+    """The review list at the page the reviewer came from."""
+    return _with_page(reverse("missing:unmatched"), page)
