@@ -11,6 +11,7 @@ as for a record that does not exist. A guard test fails when an education route 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -195,3 +196,73 @@ def test_signed_out_visitors_are_sent_to_sign_in(world, records):
         response = client.get(url)
         assert response.status_code == 302
         assert reverse("account_login") in response["Location"]
+
+
+# The review of imported rows in the API: education.import holders only (403 for everyone else).
+REVIEW_API = {
+    ("get", "/api/v1/education/imports/rows"),
+    ("post", "/api/v1/education/imports/rows/{row_id}/link"),
+    ("post", "/api/v1/education/imports/rows/{row_id}/retry"),
+    ("post", "/api/v1/education/imports/rows/{row_id}/set-aside"),
+}
+
+
+def test_every_import_review_api_route_is_in_the_matrix():
+    from harbour.api.api import api
+
+    routes = {
+        (method, path)
+        for path, methods in api.get_openapi_schema()["paths"].items()
+        if path.startswith("/api/v1/education/imports/")
+        for method in methods
+    }
+    assert routes == REVIEW_API
+
+
+def test_import_review_api_matrix(world):
+    batch = ImportBatch.objects.create(
+        kind="cme", file_name="cme.csv", file_sha256="0" * 64, imported_by=world.users["team-manager"]
+    )
+    row = UnmatchedImportRow.objects.create(
+        batch=batch,
+        kind="cme",
+        line_number=2,
+        row_key="k",
+        values={
+            "first_name": "Kacey",
+            "last_name": "Holt",
+            "date_of_birth": "2012-01-01",
+            "reported_on": "2026-11-02",
+            "reported_by": "Attendance service",
+        },
+        reason="No known young person matches these details.",
+    )
+    failures = []
+    for actor in ACTORS:
+        headers = bearer_headers(_user(world, actor), name=f"review-{actor}")
+        client = Client()
+        allowed = actor in IMPORTERS
+        response = client.get("/api/v1/education/imports/rows", **headers)
+        expected = 200 if allowed else 403
+        if response.status_code != expected:
+            failures.append(f"{actor} GET rows: expected {expected}, got {response.status_code}")
+        elif allowed and "Kacey" not in response.content.decode():
+            failures.append(f"{actor} GET rows: the row is not shown")
+        # A stale version: a conflict for importers (nothing changes), 403 for everyone else.
+        for route, body in (
+            ("link", {"person_id": str(world.inside.pk), "version": row.version + 1}),
+            ("retry", {"version": row.version + 1}),
+            ("set-aside", {"version": row.version + 1, "resolution": "in-error"}),
+        ):
+            response = client.post(
+                f"/api/v1/education/imports/rows/{row.pk}/{route}",
+                data=json.dumps(body),
+                content_type="application/json",
+                **headers,
+            )
+            expected = 409 if allowed else 403
+            if response.status_code != expected:
+                failures.append(f"{actor} POST {route}: expected {expected}, got {response.status_code}")
+    assert not failures, "\n".join(failures)
+    row.refresh_from_db()
+    assert row.resolved_at is None

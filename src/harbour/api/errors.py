@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -23,7 +24,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from harbour.core import request_context
 from harbour.core.busy import BUSY_MESSAGE, database_busy, refused
-from harbour.core.errors import ConflictError
+from harbour.core.errors import ConflictError, NameOnlyError
 
 logger = logging.getLogger(__name__)
 
@@ -237,6 +238,18 @@ def from_conflict(exc: ConflictError) -> ApiError:
     )
 
 
+@contextmanager
+def fields_renamed(names: Mapping[str, str]) -> Iterator[None]:
+    """Inside it, a service's ``ValidationError`` naming a page's form field (``person``) is reported
+    with the API body's name for it (``person_id``)."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        error = from_django_validation(exc)
+        error.fields = {names.get(name, name): message for name, message in error.fields.items()}
+        raise error from exc
+
+
 # --- handlers ----------------------------------------------------------------------------------
 
 
@@ -266,6 +279,12 @@ def _on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return _respond(status_error(403))
+
+
+def _on_name_only(request: HttpRequest, exc: NameOnlyError) -> HttpResponse:
+    """A young person the caller sees by name only was chosen: the choice is what is wrong (422 on the
+    field that chose them), not the caller's right to act, which was checked first."""
+    return _respond(ApiError(422, "validation_error", exc.message, fields={exc.field: exc.message}))
 
 
 def _on_authentication(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
@@ -313,6 +332,7 @@ HANDLERS: list[tuple[type[Exception], Handler]] = [
     (Http404, _on_not_found),
     (ObjectDoesNotExist, _on_not_found),
     (PermissionDenied, _on_permission_denied),
+    (NameOnlyError, _on_name_only),
     (AuthenticationError, _on_authentication),
     (Throttled, _on_throttled),
     (HttpError, _on_http_error),

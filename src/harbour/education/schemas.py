@@ -1,14 +1,18 @@
-"""The education API's shapes: a young person's education summary."""
+"""The education API's shapes: a young person's education summary, and the review of imported rows."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Literal
 from uuid import UUID
 
-from ninja import Schema
+from django.conf import settings
+from ninja import Field, Schema
 
+from harbour.education.models import UnmatchedImportRow
 from harbour.education.selectors import EducationSummary
+from harbour.people.schemas import MAX_PAGE, MAX_PAGE_SIZE, StrictInput
 
 
 class PlacementOut(Schema):
@@ -159,4 +163,72 @@ def education_out(summary: EducationSummary) -> EducationOut:
             )
             for i in summary.indicators
         ],
+    )
+
+
+# --- the review of imported rows -------------------------------------------------------------------------
+
+
+class ReviewFilters(StrictInput):
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="A page past the last gives the last.")
+    page_size: int = Field(settings.HARBOUR_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+
+class ImportRowOut(Schema):
+    id: UUID
+    version: int = Field(description="Send it when you link the row, try it again or set it aside.")
+    kind: str = Field(description="`exclusions` or `cme` (children missing education).")
+    import_id: UUID
+    file_name: str
+    imported_at: dt.datetime
+    imported_by: str
+    line_number: int
+    values: dict[str, str] = Field(description="The row as the list gave it, by column name.")
+    reason: str = Field(description="Why it was kept for review.")
+    resolved_at: dt.datetime | None = None
+    resolution: str = Field("", description="Once dealt with: how (empty while it waits).")
+    person_id: UUID | None = Field(None, description="Once linked or matched: the young person.")
+
+
+class ImportRowPage(Schema):
+    items: list[ImportRowOut]
+    count: int
+    page: int
+    page_size: int
+    next: str | None = Field(None, description="The next page's address, or null on the last page.")
+    next_page: int | None
+
+
+class ImportRowLinkIn(StrictInput):
+    person_id: UUID = Field(description="The young person the row is about, whose record you see in full.")
+    version: int = Field(..., ge=1, description="The row's version, as you read it.")
+
+
+class ImportRowVersionIn(StrictInput):
+    version: int = Field(..., ge=1, description="The row's version, as you read it.")
+
+
+class ImportRowSetAsideIn(StrictInput):
+    version: int = Field(..., ge=1, description="The row's version, as you read it.")
+    resolution: Literal["recorded-by-hand", "not-known", "in-error"] = Field(
+        description="What happened to it: recorded by hand on the young person's record, not a young "
+        "person Harbour holds (passed back to the education service), or a duplicate or error in the list."
+    )
+
+
+def import_row_out(row: UnmatchedImportRow) -> ImportRowOut:
+    return ImportRowOut(
+        id=row.pk,
+        version=row.version,
+        kind=row.kind,
+        import_id=row.batch_id,
+        file_name=row.batch.file_name,
+        imported_at=row.batch.created_at,
+        imported_by=str(row.batch.imported_by),
+        line_number=row.line_number,
+        values={name: str(value) for name, value in (row.values or {}).items() if value not in (None, "")},
+        reason=row.reason,
+        resolved_at=row.resolved_at,
+        resolution=row.resolution,
+        person_id=row.person_id,
     )

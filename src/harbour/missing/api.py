@@ -1,5 +1,6 @@
 """The missing episodes API: list and record a young person's episodes, read one, record the return, and
-the return home interview's actions (assign, offer, decline, complete), through the app's services."""
+the return home interview's actions (assign, offer, decline, complete), through the app's services; and the
+police log review (the rows an import kept, linked to a young person), through the review page's."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router, Status
 
 from harbour.api.auth import current_user
-from harbour.api.errors import ErrorOut
-from harbour.missing import policies, selectors, services
+from harbour.api.errors import ApiError, ErrorOut, fields_renamed
+from harbour.api.pagination import next_page_url
+from harbour.core.errors import NameOnlyError
+from harbour.missing import imports, policies, selectors, services
 from harbour.missing.models import ReturnInterview
 from harbour.missing.schemas import (
     AssignIn,
@@ -22,10 +25,18 @@ from harbour.missing.schemas import (
     EpisodeIn,
     EpisodeOut,
     EpisodePage,
+    LogRowLinkedOut,
+    LogRowPage,
     OfferIn,
     ReturnIn,
+    ReviewFilters,
+    RowLinkIn,
+    RowVersionIn,
     episode_out,
+    log_row_linked_out,
+    log_row_out,
 )
+from harbour.people import selectors as people_selectors
 from harbour.people.models import Person
 
 router = Router(tags=["missing"])
@@ -188,3 +199,76 @@ def interviews_complete(request: HttpRequest, interview_id: UUID, payload: Compl
         actor=actor, interview=interview, version=payload.version, data=payload.to_input()
     )
     return _worked(actor, interview)
+
+
+# --- the police log review --------------------------------------------------------------------------
+
+
+@router.get(
+    "/police-log/rows",
+    response={200: LogRowPage, **ERRORS},
+    summary="List the police log rows kept for review",
+)
+def police_log_rows(request: HttpRequest, filters: Query[ReviewFilters]) -> LogRowPage:
+    """The rows of imported police logs that could not be linked to one young person with confidence,
+    oldest import first, as the review page shows them (`frontdoor.triage` only; 403 otherwise): each
+    with its `version` and its best candidate, `name_only` when you see that young person by name only."""
+    page, seen_in_full = imports.unmatched_review_page_for(
+        actor=current_user(request), number=filters.page, page_size=filters.page_size
+    )
+    next_page = page.next_page_number() if page.has_next() else None
+    return LogRowPage(
+        items=[log_row_out(row, seen_in_full=seen_in_full) for row in page.object_list],
+        count=page.paginator.count,
+        page=page.number,
+        page_size=filters.page_size,
+        next=next_page_url(request, next_page, filters.page_size),
+        next_page=next_page,
+    )
+
+
+@router.post(
+    "/police-log/rows/{row_id}/link",
+    response={200: LogRowLinkedOut, **WRITE_ERRORS},
+    summary="Link a police log row to the young person you chose",
+)
+def police_log_row_link(request: HttpRequest, row_id: UUID, payload: RowLinkIn) -> LogRowLinkedOut:
+    """Link a row to the young person it is about, as "Find the young person" does: their episode is
+    created as the import would have. 404 for a person unknown to you; 422 on `person_id` for one you see
+    by name only (with the name alone you cannot check the row is about them); 409 if the row was dealt
+    with since you read it."""
+    actor = current_user(request)
+    row = imports.unmatched_row_get_for(actor=actor, row_id=row_id)
+    people_selectors.person_known_for(actor=actor, person_id=payload.person_id)
+    with fields_renamed({"person": "person_id"}):
+        episode = imports.unmatched_row_link(
+            actor=actor,
+            row=row,
+            person_id=payload.person_id,
+            version=payload.version,
+            chosen_by_reviewer=True,
+        )
+    return log_row_linked_out(imports.unmatched_row_get_for(actor=actor, row_id=row_id), episode)
+
+
+@router.post(
+    "/police-log/rows/{row_id}/link-best-candidate",
+    response={200: LogRowLinkedOut, **WRITE_ERRORS},
+    summary="Link a police log row to its best candidate",
+)
+def police_log_row_link_best(request: HttpRequest, row_id: UUID, payload: RowVersionIn) -> LogRowLinkedOut:
+    """Link a row to its best candidate, as "Link" on the review page does. 422 on `best_candidate` when
+    the row has none, or you see them by name only; 409 if the row was dealt with since you read it."""
+    actor = current_user(request)
+    row = imports.unmatched_row_get_for(actor=actor, row_id=row_id)
+    if row.best_person_id is None:
+        message = "This row has no best candidate: find the young person it is about and link it to them."
+        raise ApiError(422, "validation_error", message, fields={"best_candidate": message})
+    try:
+        with fields_renamed({"person": "best_candidate"}):
+            episode = imports.unmatched_row_link(
+                actor=actor, row=row, person_id=row.best_person_id, version=payload.version
+            )
+    except NameOnlyError as refusal:
+        raise NameOnlyError(refusal.message, field="best_candidate") from refusal
+    return log_row_linked_out(imports.unmatched_row_get_for(actor=actor, row_id=row_id), episode)

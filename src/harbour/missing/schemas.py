@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.conf import settings
 from ninja import Field, Schema
 from pydantic import AwareDatetime, StringConstraints
 
+from harbour.access.policies import FULL, NAME_ONLY, AccessLevel
 from harbour.missing.inputs import EpisodeInput, InterviewInput, ReturnInput
-from harbour.missing.models import MissingEpisode
+from harbour.missing.models import MissingEpisode, UnmatchedLogRow
 from harbour.people.schemas import MAX_PAGE, MAX_PAGE_SIZE, Code, Email, StrictInput, Text60, Text200
 
 LongText = Annotated[str, StringConstraints(max_length=10_000)]
@@ -228,4 +229,93 @@ def episode_out(episode: MissingEpisode) -> EpisodeOut:
         taken_with_them=episode.taken_with_them,
         source=episode.source,
         interview=interview_out,
+    )
+
+
+# --- the police log review ---------------------------------------------------------------------------
+
+
+class ReviewFilters(StrictInput):
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="A page past the last gives the last.")
+    page_size: int = Field(settings.HARBOUR_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+
+class BestCandidateOut(Schema):
+    """The young person the matcher scored highest for a row, as the review page shows them: their name
+    and score, and whether you see their record in full. Only then may you link the row to them."""
+
+    person_id: UUID
+    name: str
+    score: float | None
+    access_level: AccessLevel = Field(description="`full`, or `name_only`: then it cannot be linked.")
+
+
+class LogRowOut(Schema):
+    id: UUID
+    version: int = Field(description="Send it when you link the row.")
+    import_id: UUID
+    file_name: str
+    imported_at: datetime
+    line_number: int
+    values: dict[str, str] = Field(description="The row as the police log gave it, by column name.")
+    best_candidate: BestCandidateOut | None
+
+
+class LogRowPage(Schema):
+    items: list[LogRowOut]
+    count: int
+    page: int
+    page_size: int
+    next: str | None = Field(None, description="The next page's address, or null on the last page.")
+    next_page: int | None
+
+
+class RowLinkIn(StrictInput):
+    person_id: UUID = Field(description="The young person the row is about, whose record you see in full.")
+    version: int = Field(..., ge=1, description="The row's version, as you read it.")
+
+
+class RowVersionIn(StrictInput):
+    version: int = Field(..., ge=1, description="The row's version, as you read it.")
+
+
+class LogRowLinkedOut(Schema):
+    id: UUID
+    version: int
+    resolution: str = Field(description="`best-candidate` or `chosen-by-reviewer`.")
+    resolved_at: datetime | None
+    person_id: UUID | None
+    episode_id: UUID = Field(description="The episode created on the young person's record.")
+
+
+def log_row_out(row: UnmatchedLogRow, *, seen_in_full: set[Any]) -> LogRowOut:
+    best = row.best_person
+    candidate = None
+    if best is not None:
+        candidate = BestCandidateOut(
+            person_id=best.pk,
+            name=best.full_name,
+            score=row.best_score,
+            access_level=FULL if best.pk in seen_in_full else NAME_ONLY,
+        )
+    return LogRowOut(
+        id=row.pk,
+        version=row.version,
+        import_id=row.log_import_id,
+        file_name=row.log_import.filename,
+        imported_at=row.log_import.started_at,
+        line_number=row.line_number,
+        values={name: str(value) for name, value in (row.data or {}).items() if value not in (None, "")},
+        best_candidate=candidate,
+    )
+
+
+def log_row_linked_out(row: UnmatchedLogRow, episode: MissingEpisode) -> LogRowLinkedOut:
+    return LogRowLinkedOut(
+        id=row.pk,
+        version=row.version,
+        resolution=row.resolution,
+        resolved_at=row.resolved_at,
+        person_id=row.person_id,
+        episode_id=episode.pk,
     )

@@ -42,6 +42,12 @@ def _get_visible(actor: Any, person_id: Any) -> Person:
     return person
 
 
+def person_known_for(*, actor: Any, person_id: Any) -> Person:
+    """A person the actor may know of (by name at least), for an id they send to act on; 404 alike for
+    missing and forbidden. Not audited: it shows nothing, the action that follows is audited."""
+    return _get_visible(actor, person_id)
+
+
 def person_get_for(*, actor: Any, person_id: Any, purpose: str = "summary") -> PersonView:
     """The person as this actor may see them; missing and forbidden alike give 404."""
     person = _get_visible(actor, person_id)
