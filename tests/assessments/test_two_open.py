@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from harbour.assessments import services
 from harbour.assessments.models import Assessment
+from harbour.audit.models import AuditEvent
 from tests import factories
 from tests.assessments import helpers
 from tests.people import test_merging_assessments as merging
@@ -96,3 +97,41 @@ def test_one_open_assessment_has_no_notice(world):
     )
     assert NOTICE not in client.get(_detail(review)).text
     assert NOTICE not in client.get(_detail(assessment)).text
+
+
+def test_the_young_persons_summary_gives_the_same_notice(world, two_open):
+    """The summary page says so too, in the same words, for whoever sees the record in full; not once
+    one is closed, and never to someone who sees the young person by name only."""
+    jade, first, second = two_open
+    url = reverse("people:detail", args=[jade.pk])
+    page = world.client_for("team-manager").get(url)
+    assert page.status_code == 200
+    notice = _notice(page.text)
+    assert NOTICE in notice
+    assert "Jade Bishop has 2 open assessments. Keep one, and close the other without agreement." in notice
+    assert f'href="{_detail(first)}"' in notice
+    assert f'href="{_detail(second)}"' in notice
+    assert '<h2 class="govuk-notification-banner__title"' in notice
+    outsider = world.client_for("front-door-officer").get(url)  # name only
+    assert outsider.status_code == 200
+    assert NOTICE not in outsider.text
+
+    # What the notice shows is audited as the list of assessments it is.
+    shown = AuditEvent.objects.filter(action="assessment.list_viewed", person_id=jade.pk)
+    assert shown.filter(actor_id=world.users["team-manager"].pk).count() == 1
+    assert not shown.filter(actor_id=world.users["front-door-officer"].pk).exists()
+
+    services.assessment_close(
+        actor=world.users["practitioner"],
+        assessment_id=second.pk,
+        version=second.version,
+        reason="Opened twice.",
+    )
+    assert NOTICE not in world.client_for("team-manager").get(url).text
+
+
+def test_a_summary_with_one_open_assessment_has_no_notice(world):
+    helpers.open_for(world, person=world.inside)
+    page = world.client_for("practitioner").get(reverse("people:detail", args=[world.inside.pk]))
+    assert page.status_code == 200
+    assert NOTICE not in page.text

@@ -136,6 +136,25 @@ def assessment_list_for(*, actor: Any, person_id: UUID | None = None) -> QuerySe
     return queryset.order_by("-opened_at")
 
 
+def open_assessments_when_many(*, actor: Any, person: Person) -> list[Assessment]:
+    """The young person's open assessments, oldest first, when there is more than one (after two records
+    of them were merged while each had one open); else none. For someone the actor sees in full (none
+    otherwise). Audited (``assessment.list_viewed``) only when there are some to show."""
+    if not access.can_see_full(actor, person):
+        return []
+    open_ones = list(
+        Assessment.objects.filter(person_id=person.pk, status=Assessment.Status.OPEN)
+        .select_related("lead", "lead_agency")
+        .order_by("opened_at")
+    )
+    if len(open_ones) < 2:
+        return []
+    audit.record(
+        actor, "assessment.list_viewed", None, person_id=person.pk, detail={"person": str(person.pk)}
+    )
+    return open_ones
+
+
 def other_open_assessments(*, assessment: Assessment) -> list[Assessment]:
     """The young person's other open assessments, oldest first. There is one open assessment at a time,
     except after two records of one young person were merged while each had one open: then a lead

@@ -43,6 +43,7 @@ from harbour.people.forms import (
     snapshot,
 )
 from harbour.people.models import Address, Person, Relationship
+from harbour.ui import record_notices
 from harbour.ui.forms import GovukBoundField
 
 GET_POST = ["GET", "POST"]
@@ -228,6 +229,7 @@ def detail(request: HttpRequest, person_id: Any) -> HttpResponse:
     if not view.is_full:
         return render(request, "people/name_only.html", context)
     context.update(_summary(view.person))
+    context["record_notices"] = record_notices.notices_for(request.user, view.person)
     return render(request, "people/detail.html", context)
 
 
