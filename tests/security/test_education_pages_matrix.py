@@ -71,18 +71,30 @@ def test_every_education_page_is_in_the_matrix():
     )
 
 
-def test_import_review_pages_matrix(world):
+@pytest.fixture
+def kept_row(world) -> UnmatchedImportRow:
+    """A children-missing-education row kept for review: valid, but no one matches Kacey Holt."""
     batch = ImportBatch.objects.create(
         kind="cme", file_name="cme.csv", file_sha256="0" * 64, imported_by=world.users["team-manager"]
     )
-    row = UnmatchedImportRow.objects.create(
+    return UnmatchedImportRow.objects.create(
         batch=batch,
         kind="cme",
         line_number=2,
         row_key="k",
-        values={"first_name": "Kacey", "last_name": "Holt", "date_of_birth": "2012-01-01"},
+        values={
+            "first_name": "Kacey",
+            "last_name": "Holt",
+            "date_of_birth": "2012-01-01",
+            "reported_on": "2026-11-02",
+            "reported_by": "Attendance service",
+        },
         reason="No known young person matches these details.",
     )
+
+
+def test_import_review_pages_matrix(world, kept_row):
+    row = kept_row
     failures = []
     for actor in ACTORS:
         client = Client()
@@ -219,24 +231,8 @@ def test_every_import_review_api_route_is_in_the_matrix():
     assert routes == REVIEW_API
 
 
-def test_import_review_api_matrix(world):
-    batch = ImportBatch.objects.create(
-        kind="cme", file_name="cme.csv", file_sha256="0" * 64, imported_by=world.users["team-manager"]
-    )
-    row = UnmatchedImportRow.objects.create(
-        batch=batch,
-        kind="cme",
-        line_number=2,
-        row_key="k",
-        values={
-            "first_name": "Kacey",
-            "last_name": "Holt",
-            "date_of_birth": "2012-01-01",
-            "reported_on": "2026-11-02",
-            "reported_by": "Attendance service",
-        },
-        reason="No known young person matches these details.",
-    )
+def test_import_review_api_matrix(world, kept_row):
+    row = kept_row
     failures = []
     for actor in ACTORS:
         headers = bearer_headers(_user(world, actor), name=f"review-{actor}")

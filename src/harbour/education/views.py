@@ -33,6 +33,7 @@ from harbour.education.models import (
     SchoolPlacement,
 )
 from harbour.people import views_choose
+from harbour.ui import paging
 
 GET_POST = ["GET", "POST"]
 
@@ -336,19 +337,9 @@ def unmatched(request: HttpRequest) -> HttpResponse:
     return render(request, "education/unmatched.html", {"page": page, "fields": fields})
 
 
-def _list_page(value: str | None) -> int:
-    """The review list's page an action came from (a page number, never personal data); 1 if none."""
-    return int(value) if value and value.isdigit() and int(value) > 0 else 1
-
-
-def _with_page(url: str, page: str | None) -> str:
-    """``url`` with the review list's page number (``?page=N`` only), so the reviewer returns to it."""
-    number = _list_page(page)
-    return f"{url}?page={number}" if number > 1 else url
-
-
 def _review_url(page: str | None) -> str:
-    return _with_page(reverse("education:unmatched"), page)
+    """The review list at the page the reviewer came from."""
+    return paging.with_page(reverse("education:unmatched"), page)
 
 
 @never_cache
@@ -415,7 +406,7 @@ def unmatched_set_aside(request: HttpRequest, row_id: UUID) -> HttpResponse:
         "form": form,
         "fields": list(imports.FIELDS[row.kind]),
         "back_url": _review_url(request.GET.get("page")),
-        "form_action": _with_page(request.path, request.GET.get("page")),
+        "form_action": paging.with_page(request.path, request.GET.get("page")),
     }
     return render(request, "education/set_aside.html", context, status=status)
 
@@ -456,6 +447,6 @@ def unmatched_link(request: HttpRequest, row_id: UUID) -> HttpResponse:
             "back_url": back_url,
             "back_label": "Imported rows to review",
             "fields": list(imports.FIELDS[row.kind]),
-            "form_action": _with_page(request.path, request.GET.get("page")),
+            "form_action": paging.with_page(request.path, request.GET.get("page")),
         },
     )

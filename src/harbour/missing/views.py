@@ -56,6 +56,7 @@ from harbour.missing.inputs import (
 from harbour.missing.models import MissingEpisode, MissingNotice, MissingProfilePhoto, ReturnInterview
 from harbour.missing.photos import PHOTO_MAX_BYTES
 from harbour.people import views_choose
+from harbour.ui import paging
 
 GET_POST = ["GET", "POST"]
 # A Philomena profile not updated for this long is flagged for a check that it is still right.
@@ -725,18 +726,13 @@ def _review_page(request: HttpRequest, number: Any, *, problem: str = "", status
     return render(request, "missing/unmatched.html", context, status=status)
 
 
-def _list_page(value: str | None) -> int:
-    """The review list's page a form or link came from (a page number, never personal data); 1 if none."""
-    return _int(value, default=1) or 1
-
-
 @login_required
 @require_POST
 def unmatched_link(request: HttpRequest, row_id: UUID) -> HttpResponse:
     """Link a row to its best candidate, from the list. A refusal shows the list again at the page the
     reviewer was on (the form carries its number)."""
     row = imports.unmatched_row_get_for(actor=request.user, row_id=row_id)
-    number = _list_page(request.POST.get("page"))
+    number = paging.page_number(request.POST.get("page"))
     try:
         episode = imports.unmatched_row_link(
             actor=request.user,
@@ -793,17 +789,11 @@ def unmatched_choose(request: HttpRequest, row_id: UUID) -> HttpResponse:
         context={
             "back_url": _review_url(request.GET.get("page")),
             "back_label": "Police log rows to review",
-            "form_action": _with_page(request.path, request.GET.get("page")),
+            "form_action": paging.with_page(request.path, request.GET.get("page")),
         },
     )
 
 
-def _with_page(url: str, page: str | None) -> str:
-    """``url`` with the review list's page number (``?page=N`` only: never personal data)."""
-    number = _list_page(page)
-    return f"{url}?page={number}" if number > 1 else url
-
-
 def _review_url(page: str | None) -> str:
     """The review list at the page the reviewer came from."""
-    return _with_page(reverse("missing:unmatched"), page)
+    return paging.with_page(reverse("missing:unmatched"), page)
