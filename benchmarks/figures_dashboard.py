@@ -76,6 +76,9 @@ class Measured:
 
 def _setup_django() -> None:
     os.environ["DATABASE_URL"] = f"{SERVER}/{DATABASE}"
+    # Connections kept between requests, as production keeps them (HARBOUR_DB_CONN_MAX_AGE): the
+    # threads the home page fills its queues on would otherwise connect again for every page.
+    os.environ.setdefault("HARBOUR_DB_CONN_MAX_AGE", "60")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "harbour.settings")
     import django
 
@@ -217,6 +220,7 @@ def report(
     counted: Counted,
 ) -> str:
     import django
+    from django.conf import settings
 
     def row(result: Measured, target: float | None) -> str:
         verdict = "" if target is None else ("met" if result.p95 <= target else "missed")
@@ -236,6 +240,8 @@ def report(
         "database, the template; no HTTP server), on the database just vacuumed and analysed (as "
         "autovacuum keeps a production one), in one process warmed and frozen out of garbage "
         "collection as `harbour serve`'s master does before forking its workers (core/warm.py), "
+        f"the home page's work queues filled on {settings.HARBOUR_QUEUE_THREADS} threads "
+        "(`HARBOUR_QUEUE_THREADS`), connections kept between requests as production keeps them, "
         f"{REPS} requests each after {WARM_UP} warm-up requests "
         f"({max(20, REPS // 4)} for the dashboard). Ratios are p95 against the baseline's p95 "
         f"({baseline.p95:.1f} ms), measured in the same run. Load average at the end of the run "

@@ -29,6 +29,9 @@ WARM_UP = 3
 
 def main(role: str, pages: int) -> None:
     os.environ["DATABASE_URL"] = f"{SERVER}/{DATABASE}"
+    # Connections kept between requests, as production keeps them (HARBOUR_DB_CONN_MAX_AGE): the
+    # threads the home page fills its queues on would otherwise connect again for every page.
+    os.environ.setdefault("HARBOUR_DB_CONN_MAX_AGE", "60")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "harbour.settings")
     import django
 

@@ -51,7 +51,11 @@ if not DATABASE_URL:
     # The embedded default: a SQLite file under ./var/, made on first use.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASE_URL = f"sqlite:///{VAR_DIR / 'harbour.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60 if PRODUCTION else 0)}
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=int(os.environ.get("HARBOUR_DB_CONN_MAX_AGE", "60" if PRODUCTION else "0"))
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
@@ -309,6 +313,9 @@ HARBOUR_SMALL_NUMBER_THRESHOLD = int(os.environ.get("HARBOUR_SMALL_NUMBER_THRESH
 # The partnership figures are counted again by `harbour tick` when the last count is older than this
 # (and always when the day changes); until a first count exists the page counts live.
 HARBOUR_FIGURES_REFRESH_MINUTES = int(os.environ.get("HARBOUR_FIGURES_REFRESH_MINUTES", "30"))
+# Threads the home page fills its work queues on, each with its own database connection (PostgreSQL
+# only; 1: one after another on the request's thread). See ui/queues.py.
+HARBOUR_QUEUE_THREADS = int(os.environ.get("HARBOUR_QUEUE_THREADS", "3"))
 
 # Logs carry request ids and audit codes, never names or other personal data.
 LOGGING = {

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextvars
+import threading
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -38,16 +39,28 @@ def reset(token: contextvars.Token[RequestContext]) -> None:
 # Answers worth keeping for the rest of one request (who the signed-in user may see, their teams): a
 # home page asks the same questions of a dozen queues. Outside a request (a command, a test calling a
 # selector) nothing is kept, so nothing can go stale between one call and the next.
-_cache: contextvars.ContextVar[dict[Hashable, Any] | None] = contextvars.ContextVar(
-    "harbour_request_cache", default=None
-)
+#
+# The home page may fill its queues on several threads at once (ui/queues.py), each running in a copy
+# of the request's context and so sharing this store: an answer is worked out by one thread while the
+# others that ask for it wait, rather than each asking the database the same question.
 
 
-def start_cache() -> contextvars.Token[dict[Hashable, Any] | None]:
-    return _cache.set({})
+@dataclass
+class _Store:
+    values: dict[Hashable, Any] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    # Keys being worked out: the thread working each out, and the event the others wait on.
+    working: dict[Hashable, tuple[int, threading.Event]] = field(default_factory=dict)
 
 
-def end_cache(token: contextvars.Token[dict[Hashable, Any] | None]) -> None:
+_cache: contextvars.ContextVar[_Store | None] = contextvars.ContextVar("harbour_request_cache", default=None)
+
+
+def start_cache() -> contextvars.Token[_Store | None]:
+    return _cache.set(_Store())
+
+
+def end_cache(token: contextvars.Token[_Store | None]) -> None:
     _cache.reset(token)
 
 
@@ -56,19 +69,42 @@ def once_a_request(key: Hashable, compute: Callable[[], T]) -> T:
     store = _cache.get()
     if store is None:
         return compute()
-    if key not in store:
-        store[key] = compute()
-    value: T = store[key]
-    return value
+    me = threading.get_ident()
+    while True:
+        with store.lock:
+            if key in store.values:
+                found: T = store.values[key]
+                return found
+            working = store.working.get(key)
+            if working is None:
+                done = threading.Event()
+                store.working[key] = (me, done)
+                break
+        owner, done = working
+        if owner == me:  # asked again while working it out: work it out again, as without a store
+            return compute()
+        done.wait()  # then the answer is kept, or working it out failed and this thread tries
+    try:
+        value = compute()
+        with store.lock:
+            value = store.values.setdefault(key, value)
+        return value
+    finally:
+        with store.lock:
+            del store.working[key]
+        done.set()
 
 
 def kept(key: Hashable) -> tuple[bool, Any]:
     """Whether this request already worked out the answer for this key, and the answer if so (never
     works it out: for a caller that would rather ask a cheaper question than start an expensive one)."""
     store = _cache.get()
-    if store is None or key not in store:
+    if store is None:
         return False, None
-    return True, store[key]
+    with store.lock:
+        if key not in store.values:
+            return False, None
+        return True, store.values[key]
 
 
 def keep(key: Hashable, value: Any) -> None:
@@ -76,12 +112,14 @@ def keep(key: Hashable, value: Any) -> None:
     a request)."""
     store = _cache.get()
     if store is not None:
-        store.setdefault(key, value)
+        with store.lock:
+            store.values.setdefault(key, value)
 
 
 def forget(matches: Callable[[Hashable], bool]) -> None:
     """Drop the kept answers whose keys match (after a write that changes them)."""
     store = _cache.get()
     if store is not None:
-        for key in [key for key in store if matches(key)]:
-            del store[key]
+        with store.lock:
+            for key in [key for key in store.values if matches(key)]:
+                del store.values[key]

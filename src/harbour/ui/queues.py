@@ -23,16 +23,30 @@ returns only the first ``limit`` items and ``count`` says how many there are in 
 does not build thousands of rows to show twenty. ``count`` is asked only when ``items`` returned
 ``limit`` items: fewer means they are all there is (most queues are short, and a count is one more
 query, or for a queue filtered by access, three).
+
+On PostgreSQL the queues are filled on ``HARBOUR_QUEUE_THREADS`` threads at once, each with its own
+database connection: a page of a dozen queues spends about half its time waiting for the database, and
+one queue's wait is another's turn to run. Each thread runs in a copy of the request's context (its
+audit details, its kept answers: ``core/request_context.py``), so ``items`` and ``count`` must not rely
+on anything else of the request's thread. A queue runs on the request's own thread, as do all of them,
+when the request's connection is inside a transaction, whose uncommitted rows other connections
+cannot see (a test's transaction, or a page that wrote first).
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
+import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
+from django.db import close_old_connections, connection
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -142,4 +156,45 @@ def fill(queue: WorkQueue, actor: Any) -> FilledQueue:
 
 
 def filled_queues_for(actor: Any) -> list[FilledQueue]:
-    return [fill(queue, actor) for queue in queues_for(actor)]
+    """Every queue the actor has, filled, in display order: on several threads where that is safe."""
+    queues = queues_for(actor)
+    if len(queues) < 2 or not _threads_allowed():
+        return [fill(queue, actor) for queue in queues]
+    pool = _pool()
+    futures = [pool.submit(contextvars.copy_context().run, _fill_on_worker, queue, actor) for queue in queues]
+    return [future.result() for future in futures]
+
+
+def _threads_allowed() -> bool:
+    # SQLite allows one writer and its tests share one in-memory database: one thread there. A
+    # transaction open on the request's connection holds rows the workers' connections cannot see.
+    return (
+        settings.HARBOUR_QUEUE_THREADS > 1
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    )
+
+
+def _fill_on_worker(queue: WorkQueue, actor: Any) -> FilledQueue:
+    # A worker's connection lives as a request's does: kept for CONN_MAX_AGE, closed when unusable.
+    close_old_connections()
+    try:
+        return fill(queue, actor)
+    finally:
+        close_old_connections()
+
+
+_pool_lock = threading.Lock()
+_pool_of: dict[int, ThreadPoolExecutor] = {}
+
+
+def _pool() -> ThreadPoolExecutor:
+    """This process's threads, started on first use: gunicorn forks its workers after loading the
+    application, and threads do not survive a fork."""
+    with _pool_lock:
+        pool = _pool_of.get(os.getpid())
+        if pool is None:
+            pool = ThreadPoolExecutor(max_workers=settings.HARBOUR_QUEUE_THREADS, thread_name_prefix="queues")
+            _pool_of.clear()
+            _pool_of[os.getpid()] = pool
+        return pool
