@@ -17,6 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from harbour.access import policies as access
+from harbour.accounts.models import User
 from harbour.audit import services as audit
 from harbour.missing import policies
 from harbour.missing.models import (
@@ -28,6 +29,7 @@ from harbour.missing.models import (
     TriggerFiring,
 )
 from harbour.people import selectors as people_selectors
+from harbour.people.models import Person
 from harbour.people.selectors import PersonView
 
 
@@ -151,7 +153,18 @@ class InterviewRow:
 
 
 def _rows(queryset: QuerySet[ReturnInterview], now: datetime, limit: int | None = None) -> list[InterviewRow]:
-    ordered = queryset.select_related("person", "interviewer").order_by("due_at", "pk")
+    # Only what a row shows: every column of the interview, young person and interviewer made the
+    # query take longer to build than to run.
+    ordered = (
+        queryset.select_related("person", "interviewer")
+        .only(
+            "due_at",
+            "status",
+            *(f"person__{name}" for name in Person.NAME_FIELDS),
+            *(f"interviewer__{name}" for name in User.NAME_FIELDS),
+        )
+        .order_by("due_at", "pk")
+    )
     return [
         InterviewRow(
             interview_id=i.pk,
@@ -213,7 +226,8 @@ def _unread_notices(actor: Any) -> QuerySet[MissingNotice]:
 
 def notices_unread_for(*, actor: Any, limit: int = 200) -> list[MissingNotice]:
     """The actor's own unread notices (triggers fired, 72-hour breaches), newest first."""
-    return list(_unread_notices(actor).select_related("person")[:limit])
+    shown = ("summary", "sent_at", "person_id", *(f"person__{name}" for name in Person.NAME_FIELDS))
+    return list(_unread_notices(actor).select_related("person").only(*shown)[:limit])
 
 
 def notices_unread_count(*, actor: Any) -> int:

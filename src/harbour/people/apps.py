@@ -116,6 +116,8 @@ def break_glass_to_review(actor: Any) -> list[Any]:
     from django.utils import timezone
 
     from harbour.access import selectors as access_selectors
+    from harbour.accounts.models import User
+    from harbour.people.models import Person
     from harbour.ui.queues import QueueItem
 
     page = reverse("access:break_glass_review")
@@ -129,7 +131,12 @@ def break_glass_to_review(actor: Any) -> list[Any]:
             ],
             tag="To review",
         )
-        for use in access_selectors.break_glass_to_review_for(actor=actor)
+        # Only what an item shows, not every column of the use, the user and the young person.
+        for use in access_selectors.break_glass_to_review_for(actor=actor).only(
+            "created_at",
+            *(f"user__{name}" for name in User.NAME_FIELDS),
+            *(f"person__{name}" for name in Person.NAME_FIELDS),
+        )
     ]
 
 
