@@ -213,3 +213,42 @@ def test_the_domain_apps_register_their_queues(world):
     page = home(world, "team-manager")
     for queue in queues_for(world.users["team-manager"]):
         assert section(page, queue.code).find("h2").text.startswith(queue.title)
+
+
+def test_items_are_escaped_and_only_queues_with_tags_have_the_tag_column(world, only_test_queues):
+    """The rows are built in Python (FilledQueue.rows_html), not by the template: they must escape
+    what they show as the template would."""
+    queues.register(
+        WorkQueue(
+            code="tagged",
+            title="Tagged",
+            empty_text="",
+            capability=None,
+            items=lambda actor: [
+                QueueItem(title="<b>Jade</b>", url="/x?a=1&b=2", meta=["one <i>", "two"], tag="<Overdue>"),
+                QueueItem(title="Tyler", url="/y", meta=[]),
+            ],
+        )
+    )
+    queues.register(
+        WorkQueue(
+            code="plain",
+            title="Plain",
+            empty_text="",
+            capability=None,
+            items=lambda actor: [QueueItem(title="Riley", url="/z", meta=["a fact"])],
+        )
+    )
+    response = world.client_for("practitioner").get(reverse("ui:home"))
+    html = response.content.decode()
+    assert "<b>Jade</b>" not in html
+    assert "&lt;b&gt;Jade&lt;/b&gt;" in html
+    assert 'href="/x?a=1&amp;b=2"' in html
+    assert "one &lt;i&gt;<br>two" in html
+    assert '<strong class="govuk-tag">&lt;Overdue&gt;</strong>' in html
+    page = parse(response.content)
+    tagged_rows = section(page, "tagged").find_all("tr")
+    assert [len(row.find_all("td")) for row in tagged_rows[1:]] == [2, 2]  # details and status cells
+    plain_rows = section(page, "plain").find_all("tr")
+    assert [len(row.find_all("td")) for row in plain_rows[1:]] == [1]
+    assert len(plain_rows[0].find_all("th")) == 2  # no status column

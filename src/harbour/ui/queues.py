@@ -47,7 +47,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connection
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 logger = logging.getLogger(__name__)
@@ -114,9 +114,33 @@ class FilledQueue:
     def hidden_count(self) -> int:
         return max(0, self.count - self.queue.limit)
 
-    @cached_property  # the template asks on every row
+    @cached_property
     def has_tags(self) -> bool:
         return any(item.tag for item in self.shown)
+
+    @cached_property
+    def rows_html(self) -> SafeString:
+        """The shown items as the table's rows, escaped, built here rather than by a loop in the
+        template: a manager's page shows some 80 rows, and the template's tags for each cost more
+        than the rest of the page's rendering."""
+        if self.has_tags:
+            return format_html_join(
+                "\n",
+                _ROW_WITH_TAG,
+                ((item.url, item.title, item.meta_html, _tag_html(item.tag)) for item in self.shown),
+            )
+        return format_html_join("\n", _ROW, ((item.url, item.title, item.meta_html) for item in self.shown))
+
+
+_ROW = (
+    '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">'
+    '<a class="govuk-link" href="{}">{}</a></th><td class="govuk-table__cell">{}</td></tr>'
+)
+_ROW_WITH_TAG = _ROW.removesuffix("</tr>") + '<td class="govuk-table__cell">{}</td></tr>'
+
+
+def _tag_html(tag: str | None) -> SafeString:
+    return format_html('<strong class="govuk-tag">{}</strong>', tag) if tag else mark_safe("")
 
 
 _registry: dict[str, WorkQueue] = {}
