@@ -90,3 +90,31 @@ def test_keep_and_forget(in_a_request):
     request_context.forget(lambda key: key[0] == "access-ids")
     assert request_context.kept(("access-ids", 1)) == (False, None)
     assert request_context.kept(("teams", 1)) == (True, {"t"})
+
+
+def test_the_access_policys_two_id_sets_are_read_once_when_two_threads_ask_for_them_at_once(
+    in_a_request, monkeypatch
+):
+    """The caseload and everyone the actor sees come from one query: a thread asking for one set while
+    another reads both waits for that read, rather than reading both again (a police intelligence
+    officer's network is thousands of ids)."""
+    from types import SimpleNamespace
+
+    from harbour.access import policies
+
+    reads = []
+
+    def read_both(actor):
+        reads.append(actor.pk)
+        time.sleep(0.05)
+        return frozenset({"standing"}), frozenset({"standing", "granted"})
+
+    monkeypatch.setattr(policies, "_read_both_id_sets", read_both)
+    monkeypatch.setattr(policies, "is_staff_member", lambda actor: True)
+    actor = SimpleNamespace(pk="officer-threads")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        caseload = pool.submit(contextvars.copy_context().run, policies._direct_id_set, actor, False)
+        everyone = pool.submit(contextvars.copy_context().run, policies._direct_id_set, actor, True)
+        assert caseload.result() == frozenset({"standing"})
+        assert everyone.result() == frozenset({"standing", "granted"})
+    assert reads == ["officer-threads"]

@@ -447,8 +447,12 @@ def _find_direct_ids(actor: Any, include_temporary: bool) -> frozenset[Any] | No
     if _known_too_large(actor, include_temporary):
         return None
     if not _known_too_large(actor, True):
-        # Both sets in one query (a page asks for the caseload and for everyone the actor sees).
-        both = _read_both_id_sets(actor)
+        # Both sets in one query (a page asks for the caseload and for everyone the actor sees), read
+        # once a request under its own key: the home page's queue threads may ask for the two sets at
+        # the same moment, and each would otherwise read both.
+        both = request_context.once_a_request(
+            ("access-both-ids", actor.pk), lambda: _read_both_id_sets(actor)
+        )
         if both is not None:
             for temporary, ids in zip((False, True), both, strict=True):
                 _note_size(actor, temporary, ids)
@@ -542,7 +546,7 @@ def forget_cached_access(actor: Any) -> None:
     request_context.forget(
         lambda key: (
             isinstance(key, tuple)
-            and key[0] in ("access-checked", "access-ids", "access-direct-ids")
+            and key[0] in ("access-checked", "access-ids", "access-direct-ids", "access-both-ids")
             and key[1] == actor.pk
         )
     )
