@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from django.urls import reverse
 
 from harbour.ui import queues
 from harbour.ui.queues import QueueItem, WorkQueue, filled_queues_for, queues_for
 from tests import factories
 from tests.ui.html import Element, parse
-
-
-@pytest.fixture
-def only_test_queues() -> Iterator[None]:
-    """Take the domain apps' queues away for the test, and put them back after."""
-    saved = dict(queues._registry)
-    queues._registry.clear()
-    try:
-        yield
-    finally:
-        queues._registry.clear()
-        queues._registry.update(saved)
 
 
 def section(page: Element, code: str) -> Element:

@@ -29,17 +29,6 @@ on_postgresql = pytest.mark.skipif(
 
 
 @pytest.fixture
-def only_test_queues() -> Iterator[None]:
-    saved = dict(queues._registry)
-    queues._registry.clear()
-    try:
-        yield
-    finally:
-        queues._registry.clear()
-        queues._registry.update(saved)
-
-
-@pytest.fixture
 def in_a_request() -> Iterator[str]:
     """What RequestContextMiddleware sets up for a request."""
     context = request_context.set_current(
