@@ -26,11 +26,13 @@ from harbour.missing.schemas import (
     EpisodeOut,
     EpisodePage,
     LogRowLinkedOut,
+    LogRowOut,
     LogRowPage,
     OfferIn,
     ReturnIn,
     ReviewFilters,
     RowLinkIn,
+    RowSetAsideIn,
     RowVersionIn,
     episode_out,
     log_row_linked_out,
@@ -272,3 +274,21 @@ def police_log_row_link_best(request: HttpRequest, row_id: UUID, payload: RowVer
     except NameOnlyError as refusal:
         raise NameOnlyError(refusal.message, field="best_candidate") from refusal
     return log_row_linked_out(imports.unmatched_row_get_for(actor=actor, row_id=row_id), episode)
+
+
+@router.post(
+    "/police-log/rows/{row_id}/set-aside",
+    response={200: LogRowOut, **WRITE_ERRORS},
+    summary="Set a police log row aside",
+)
+def police_log_row_set_aside(request: HttpRequest, row_id: UUID, payload: RowSetAsideIn) -> LogRowOut:
+    """As "Set aside" on the review page: no episode is created and the row leaves the review, with
+    `resolution` saying what happened to it. 422 once the row was dealt with; 409 if it was dealt with
+    since you read it."""
+    actor = current_user(request)
+    row = imports.unmatched_row_get_for(actor=actor, row_id=row_id)
+    row = imports.unmatched_row_set_aside(
+        actor=actor, row=row, resolution=payload.resolution, version=payload.version
+    )
+    row = imports.unmatched_row_get_for(actor=actor, row_id=row_id)
+    return log_row_out(row, seen_in_full=imports.unmatched_best_seen_in_full(actor=actor, rows=[row]))

@@ -343,3 +343,28 @@ class ReportForm(GovukForm):
     clothing = EpisodeForm.base_fields["clothing"]
     circumstances = EpisodeForm.base_fields["circumstances"]
     taken_with_them = EpisodeForm.base_fields["taken_with_them"]
+
+
+class SetAsideForm(GovukForm):
+    """Set a police log row kept for review aside, saying what happened to it. One form a row on the review
+    list: give each its own ``auto_id`` (``set-aside-<row id>-%s``) so the radios' ids do not collide."""
+
+    resolution = forms.ChoiceField(
+        label="What happened to this row",
+        choices=[
+            (value, label)
+            for value, label in models.UnmatchedLogRow.Resolution.choices
+            if value in models.UnmatchedLogRow.SET_ASIDE
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what happened to this row."},
+    )
+    # The row's version as the page showed it: if someone dealt with it since, nothing is saved (409).
+    version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, row: models.UnmatchedLogRow, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"set-aside-{row.pk}-%s")
+        kwargs.setdefault("initial", {"version": row.version})
+        super().__init__(*args, **kwargs)
+        self.row_id = row.pk
+        self.fields["resolution"].label = f"What happened to line {row.line_number}"

@@ -964,7 +964,8 @@ def unmatched_row_link(
     with transaction.atomic():
         row = locked_for_update(row, expected_version=version)
         if row.resolved_at is not None:
-            raise ValidationError("This row has already been linked.")
+            done = "set aside" if row.set_aside else "linked"
+            raise ValidationError(f"This row has already been {done}.")
         now = timezone.now()
         episode = MissingEpisode.objects.create(
             person=person,
@@ -1004,3 +1005,32 @@ def unmatched_row_link(
             detail={"import": str(row.log_import_id), "line": row.line_number, "how": how.value},
         )
     return episode
+
+
+def unmatched_row_set_aside(
+    *, actor: Any, row: UnmatchedLogRow, resolution: str, version: int
+) -> UnmatchedLogRow:
+    """Set a reviewed police log row aside, saying what happened to it (recorded by hand already, not a
+    young person known to this partnership, or a duplicate or error in the log): no episode is created,
+    and the row is marked dealt with (who, when, how) and leaves the review list. It keeps its import key,
+    so re-importing the file does not bring it back. ``version`` is the row's as the reviewer saw it: if
+    someone dealt with it since, ``ConflictError``."""
+    if not policies.can_import(actor):
+        raise PermissionDenied("Not allowed: review police log rows.")
+    if resolution not in UnmatchedLogRow.SET_ASIDE:
+        raise ValidationError({"resolution": "Choose what happened to this row."})
+    how = UnmatchedLogRow.Resolution(resolution)
+    with transaction.atomic():
+        row = locked_for_update(row, expected_version=version)
+        if row.resolved_at is not None:
+            raise ValidationError("This row has already been dealt with.")
+        row.resolved_at, row.resolved_by, row.resolution = timezone.now(), actor, how
+        row.save(update_fields=["resolved_at", "resolved_by", "resolution", "version", "updated_at"])
+        # The row's values (names, date of birth) stay out of the event: its object is the row.
+        audit.record(
+            actor,
+            "police_log.row_set_aside",
+            row,
+            detail={"import": str(row.log_import_id), "line": row.line_number, "resolution": how.value},
+        )
+    return row

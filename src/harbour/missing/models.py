@@ -407,8 +407,19 @@ class UnmatchedLogRow(BaseModel):
     class Resolution(models.TextChoices):
         BEST_CANDIDATE = "best-candidate", "Linked to its best candidate"
         CHOSEN_BY_REVIEWER = "chosen-by-reviewer", "Linked to the young person the reviewer chose"
+        # Set aside: no episode is created from the row (see ``SET_ASIDE``).
+        RECORDED_BY_HAND = "recorded-by-hand", "Already recorded by hand on the young person's record"
+        NOT_KNOWN = (
+            "not-known",
+            "Not a young person known to this partnership (for example, another authority's)",
+        )
+        IN_ERROR = "in-error", "A duplicate or an error in the log"
 
-    # Once linked from review: who linked it, when, how, and to whom (its episode carries its import key).
+    # The outcomes a reviewer may choose to set a row aside; the others link it.
+    SET_ASIDE = (Resolution.RECORDED_BY_HAND, Resolution.NOT_KNOWN, Resolution.IN_ERROR)
+
+    # Once dealt with from review: who, when and how; and, when linked, to whom (its episode carries its
+    # import key). A row set aside keeps its key too, so re-importing the file does not bring it back.
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -426,3 +437,8 @@ class UnmatchedLogRow(BaseModel):
 
     def __str__(self) -> str:
         return f"Line {self.line_number} of {self.log_import_id}"
+
+    @property
+    def set_aside(self) -> bool:
+        """Dealt with without linking: recorded by hand already, not known here, or in error."""
+        return self.resolution in self.SET_ASIDE

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.conf import settings
@@ -252,13 +252,18 @@ class BestCandidateOut(Schema):
 
 class LogRowOut(Schema):
     id: UUID
-    version: int = Field(description="Send it when you link the row.")
+    version: int = Field(description="Send it when you link the row or set it aside.")
     import_id: UUID
     file_name: str
     imported_at: datetime
     line_number: int
     values: dict[str, str] = Field(description="The row as the police log gave it, by column name.")
     best_candidate: BestCandidateOut | None
+    resolution: str = Field(
+        description="Empty while the row waits for review; once set aside, what happened to it "
+        "(`recorded-by-hand`, `not-known` or `in-error`)."
+    )
+    resolved_at: datetime | None
 
 
 class LogRowPage(Schema):
@@ -277,6 +282,15 @@ class RowLinkIn(StrictInput):
 
 class RowVersionIn(StrictInput):
     version: int = Field(..., ge=1, description="The row's version, as you read it.")
+
+
+class RowSetAsideIn(StrictInput):
+    version: int = Field(..., ge=1, description="The row's version, as you read it.")
+    resolution: Literal["recorded-by-hand", "not-known", "in-error"] = Field(
+        description="What happened to it: already recorded by hand on the young person's record, not a "
+        "young person known to this partnership (for example, another authority's), or a duplicate or an "
+        "error in the log."
+    )
 
 
 class LogRowLinkedOut(Schema):
@@ -307,6 +321,8 @@ def log_row_out(row: UnmatchedLogRow, *, seen_in_full: set[Any]) -> LogRowOut:
         line_number=row.line_number,
         values={name: str(value) for name, value in (row.data or {}).items() if value not in (None, "")},
         best_candidate=candidate,
+        resolution=row.resolution,
+        resolved_at=row.resolved_at,
     )
 
 

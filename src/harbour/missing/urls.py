@@ -31,4 +31,5 @@ urlpatterns = [
     path("police-log/review/", views.unmatched, name="unmatched"),
     path("police-log/review/<uuid:row_id>/link/", views.unmatched_link, name="unmatched_link"),
     path("police-log/review/<uuid:row_id>/choose/", views.unmatched_choose, name="unmatched_choose"),
+    path("police-log/review/<uuid:row_id>/set-aside/", views.unmatched_set_aside, name="unmatched_set_aside"),
 ]

@@ -44,6 +44,7 @@ from harbour.missing.forms import (
     RegradeForm,
     ReportForm,
     ReturnForm,
+    SetAsideForm,
 )
 from harbour.missing.inputs import (
     PART_2_FIELDS,
@@ -716,13 +717,23 @@ def unmatched(request: HttpRequest) -> HttpResponse:
     return _review_page(request, request.GET.get("page"))
 
 
-def _review_page(request: HttpRequest, number: Any, *, problem: str = "", status: int = 200) -> HttpResponse:
+def _review_page(
+    request: HttpRequest,
+    number: Any,
+    *,
+    problem: str = "",
+    status: int = 200,
+    refused: SetAsideForm | None = None,
+) -> HttpResponse:
     """A page of the rows to review (audited: it shows what the rows hold), with a refusal if any. Only a
-    best candidate the reviewer sees in full gets "Link"; for the others they find the young person."""
+    best candidate the reviewer sees in full gets "Link"; for the others they find the young person. Each
+    row has its "Set aside" form; ``refused`` is one posted with errors, shown open on its row."""
     page, linkable = imports.unmatched_review_page_for(
         actor=request.user, number=number, page_size=settings.HARBOUR_PAGE_SIZE
     )
-    context = {"page": page, "problem": problem, "linkable": linkable}
+    refused_id = refused.row_id if refused is not None else None
+    rows = [(row, refused if row.pk == refused_id else SetAsideForm(row=row)) for row in page.object_list]
+    context = {"page": page, "rows": rows, "problem": problem, "linkable": linkable, "refused": refused}
     return render(request, "missing/unmatched.html", context, status=status)
 
 
@@ -748,6 +759,39 @@ def unmatched_link(request: HttpRequest, row_id: UUID) -> HttpResponse:
         return _review_page(request, number, problem=" ".join(error.messages), status=422)
     messages.success(request, "Linked: the episode is on the young person's record.")
     return redirect("missing:episode", episode.pk)
+
+
+@login_required
+@require_POST
+def unmatched_set_aside(request: HttpRequest, row_id: UUID) -> HttpResponse:
+    """Set a row aside from the list, saying what happened to it. A refusal shows the list again at the
+    page the reviewer was on, with the problem (and, for a missing choice, the row's form open)."""
+    row = imports.unmatched_row_get_for(actor=request.user, row_id=row_id)
+    number = paging.page_number(request.POST.get("page"))
+    form = SetAsideForm(request.POST, row=row)
+    if not form.is_valid():
+        return _review_page(request, number, status=422, refused=form)
+    try:
+        row = imports.unmatched_row_set_aside(
+            actor=request.user,
+            row=row,
+            resolution=form.cleaned_data["resolution"],
+            version=form.cleaned_data["version"] or 0,  # none given: stale
+        )
+    except ConflictError:
+        problem = (
+            f"Line {row.line_number}: someone else dealt with it after you opened this page. "
+            "Nothing has been saved."
+        )
+        return _review_page(request, number, problem=problem, status=409)
+    except ValidationError as error:
+        return _review_page(
+            request, number, problem=f"Line {row.line_number}: {' '.join(error.messages)}", status=422
+        )
+    messages.success(
+        request, f"Line {row.line_number} has been set aside: {row.get_resolution_display().lower()}."
+    )
+    return redirect(_review_url(str(number)))
 
 
 def _int(text: str | None, *, default: int) -> int:
