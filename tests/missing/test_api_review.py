@@ -64,6 +64,10 @@ def _best(row) -> str:
     return f"{ROWS}/{row.pk}/link-best-candidate"
 
 
+def _set_aside(row) -> str:
+    return f"{ROWS}/{row.pk}/set-aside"
+
+
 def _nothing_linked(*rows) -> None:
     assert not MissingEpisode.objects.exists()
     assert not AuditEvent.objects.filter(action="police_log.row_linked").exists()
@@ -124,7 +128,11 @@ def test_only_police_log_reviewers_may_use_the_review(world, rows):
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "permission_denied"
     assert client.post(_best(jade), {"version": jade.version}).status_code == 403
+    assert (
+        client.post(_set_aside(jade), {"resolution": "in-error", "version": jade.version}).status_code == 403
+    )
     _nothing_linked(jade, nobody)
+    assert not AuditEvent.objects.filter(action="police_log.row_set_aside").exists()
     assert not AuditEvent.objects.filter(action="police_log.review_viewed").exists()
 
 
@@ -258,7 +266,84 @@ def test_the_routes_carry_ids_only():
     for path, operations in schema["paths"].items():
         if not path.startswith("/api/v1/missing/police-log/"):
             continue
-        assert set(path.split("{")[1:]) <= {"row_id}/link", "row_id}/link-best-candidate"}, path
+        assert set(path.split("{")[1:]) <= {
+            "row_id}/link",
+            "row_id}/link-best-candidate",
+            "row_id}/set-aside",
+        }, path
         for operation in operations.values():
             names = {(p["in"], p["name"]) for p in operation.get("parameters", [])}
             assert names <= {("path", "row_id"), ("query", "page"), ("query", "page_size")}, path
+
+
+def test_setting_a_row_aside(world, rows):
+    jade, nobody = rows
+    officer = world.users["front-door-officer"]
+    client = _api(officer)
+    response = client.post(_set_aside(jade), {"resolution": "not-known", "version": jade.version})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == str(jade.pk)
+    assert body["version"] == jade.version + 1
+    assert body["resolution"] == "not-known"
+    assert body["resolved_at"]
+    assert body["line_number"] == 2
+    assert body["best_candidate"]["access_level"] == "name_only"  # as the list shows her
+    assert not MissingEpisode.objects.exists()
+    jade.refresh_from_db()
+    assert (jade.resolution, jade.resolved_by, jade.person) == ("not-known", officer, None)
+    event = AuditEvent.objects.get(action="police_log.row_set_aside")
+    assert event.actor_id == officer.pk
+    assert event.detail == {"import": str(jade.log_import_id), "line": 2, "resolution": "not-known"}
+    # It leaves the list; the rows still waiting say so.
+    items = client.get(ROWS).json()["items"]
+    assert [item["id"] for item in items] == [str(nobody.pk)]
+    assert (items[0]["resolution"], items[0]["resolved_at"]) == ("", None)
+
+    # Dealt with: stale with the version read before, refused (422) with the current one.
+    stale = client.post(_set_aside(jade), {"resolution": "in-error", "version": jade.version - 1})
+    assert stale.status_code == 409
+    assert stale.json()["error"]["code"] == "conflict"
+    assert stale.json()["error"]["current_version"] == jade.version
+    again = client.post(_set_aside(jade), {"resolution": "in-error", "version": jade.version})
+    assert again.status_code == 422
+    assert again.json()["error"]["message"] == "This row has already been dealt with."
+    linked = client.post(_link(jade), {"person_id": str(world.outside.pk), "version": jade.version})
+    assert linked.status_code == 422
+    assert linked.json()["error"]["message"] == "This row has already been set aside."
+    assert AuditEvent.objects.filter(action="police_log.row_set_aside").count() == 1
+    assert not MissingEpisode.objects.exists()
+
+
+def test_setting_aside_refuses_bad_input_in_the_error_format(world, rows):
+    _, nobody = rows
+    client = _api(world.users["front-door-officer"])
+    cases = [
+        ({"version": nobody.version}, {"resolution": "This field is required."}),
+        ({"resolution": "in-error"}, {"version": "This field is required."}),
+        ({"resolution": "in-error", "version": 0}, {"version": "Must be 1 or more."}),
+        (
+            {"resolution": "in-error", "version": nobody.version, "reason": "x"},
+            {"reason": "This field is not allowed."},
+        ),
+    ]
+    for body, fields in cases:
+        response = client.post(_set_aside(nobody), body)
+        assert response.status_code == 422, body
+        assert response.json()["error"]["fields"] == fields, body
+    # An outcome that links the row is not a way to set it aside.
+    for resolution in ("best-candidate", "chosen-by-reviewer", "gone"):
+        response = client.post(_set_aside(nobody), {"resolution": resolution, "version": nobody.version})
+        assert response.status_code == 422, resolution
+        assert response.json()["error"]["code"] == "validation_error"
+        assert set(response.json()["error"]["fields"]) == {"resolution"}, resolution
+    assert (
+        client.post(f"{ROWS}/{uuid.uuid4()}/set-aside", {"resolution": "in-error", "version": 1}).status_code
+        == 404
+    )
+    assert (
+        client.post(f"{ROWS}/not-an-id/set-aside", {"resolution": "in-error", "version": 1}).status_code
+        == 404
+    )
+    _nothing_linked(nobody)
+    assert not AuditEvent.objects.filter(action="police_log.row_set_aside").exists()

@@ -1,4 +1,5 @@
-"""Linking a police log row kept for review to a young person the reviewer finds and chooses.
+"""Linking a police log row kept for review to a young person the reviewer finds and chooses, or setting
+it aside when it should not become an episode here.
 
 The reviewer searches with the "already known?" check (POST, never the URL), the service checks that
 they may review imports and see the chosen young person in full, creates the episode the import would
@@ -10,7 +11,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -314,3 +315,175 @@ def test_a_refusal_on_a_later_page_keeps_the_reviewer_on_that_page(world, tmp_pa
     assert refused_choice.status_code == 409
     assert f'href="{review_url}?page=2"' in refused_choice.text
     assert f'action="{_choose_url(jade)}?page=2"' in refused_choice.text
+
+
+# --- setting a row aside ------------------------------------------------------------------------------
+
+
+def _set_aside_url(row):
+    return reverse("missing:unmatched_set_aside", args=[row.pk])
+
+
+def test_the_reviewer_sets_a_row_aside_from_the_list(world, kept):
+    path, row = kept
+    officer = world.users["front-door-officer"]
+    client = world.client_for(officer)
+    listing = client.get(reverse("missing:unmatched"))
+    assert _set_aside_url(row) in listing.text
+    # Radios for the outcome, with ids of this row's own, the version and the CSRF token in its form.
+    assert f'id="set-aside-{row.pk}-resolution_0"' in listing.text
+    assert f'name="version" value="{row.version}" id="set-aside-{row.pk}-version"' in listing.text
+    assert "Not a young person known to this partnership" in listing.text
+    assert listing.text.count("csrfmiddlewaretoken") >= 1
+
+    response = client.post(
+        _set_aside_url(row), {"resolution": "not-known", "version": row.version, "page": "1"}
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("missing:unmatched")
+    after = client.get(response.url)
+    assert "Line 2 has been set aside: not a young person known to this partnership" in after.text
+    assert "No rows are waiting for review." in after.text
+
+    row.refresh_from_db()
+    assert row.resolution == UnmatchedLogRow.Resolution.NOT_KNOWN
+    assert row.set_aside
+    assert row.resolved_by == officer
+    assert row.resolved_at is not None
+    assert row.person is None
+    assert row.version == 2
+    assert not MissingEpisode.objects.exists()  # no episode is created from a row set aside
+    assert not imports.unmatched_rows_for(actor=officer).exists()
+
+    event = AuditEvent.objects.get(action="police_log.row_set_aside")
+    assert event.actor_id == officer.pk
+    assert event.object_id == str(row.pk)
+    assert event.person_id is None
+    assert event.detail == {"import": str(row.log_import_id), "line": 2, "resolution": "not-known"}
+    assert not AuditEvent.objects.filter(action="police_log.row_linked").exists()
+
+    # The choose page says what became of it and offers no link; the file again brings nothing back.
+    choose = client.get(_choose_url(row))
+    assert "This row was set aside on" in choose.text
+    assert 'value="link"' not in choose.text
+    assert "1 rows: 0 loaded, 0 unmatched (for review), 1 already loaded." in _run(path, officer)
+    assert not MissingEpisode.objects.exists()
+    assert not imports.unmatched_rows_for(actor=officer).exists()
+
+
+def test_setting_aside_without_choosing_what_happened_shows_the_list_with_the_problem(world, kept):
+    _, row = kept
+    client = world.client_for("front-door-officer")
+    response = client.post(_set_aside_url(row), {"version": row.version, "page": "1"})
+    assert response.status_code == 422
+    assert "<title>Error: Police log rows to review" in response.text
+    assert "govuk-error-summary" in response.text
+    # The summary links to the row's first radio; the row's form is open with the error beside it.
+    assert f'href="#set-aside-{row.pk}-resolution_0"' in response.text
+    assert "govuk-form-group--error" in response.text
+    assert (
+        '<details class="govuk-details govuk-!-margin-top-3 govuk-!-margin-bottom-0" open>' in response.text
+    )
+    assert response.text.count("Choose what happened to this row.") == 2  # summary and field
+
+    # An outcome that links the row is not a way to set it aside, on the page or to the service.
+    linked_outcome = client.post(
+        _set_aside_url(row), {"resolution": "best-candidate", "version": row.version}
+    )
+    assert linked_outcome.status_code == 422
+    with pytest.raises(ValidationError) as refused:
+        imports.unmatched_row_set_aside(
+            actor=world.users["front-door-officer"], row=row, resolution="best-candidate", version=row.version
+        )
+    assert refused.value.message_dict == {"resolution": ["Choose what happened to this row."]}
+
+    version = row.version
+    row.refresh_from_db()
+    assert (row.resolved_at, row.resolution, row.version) == (None, "", version)
+    assert not AuditEvent.objects.filter(action="police_log.row_set_aside").exists()
+
+
+def test_two_reviewers_at_once_one_sets_aside_the_other_is_told(world, kept):
+    _, row = kept
+    officer = world.users["front-door-officer"]
+    other = factories.make_user("second_officer", role="front-door-officer", team=world.norwich_team)
+    opened = row.version
+    first = world.client_for(other).post(_set_aside_url(row), {"resolution": "in-error", "version": opened})
+    assert first.status_code == 302
+    second = world.client_for(officer).post(
+        _set_aside_url(row), {"resolution": "recorded-by-hand", "version": opened, "page": "1"}
+    )
+    assert second.status_code == 409
+    assert "Line 2: someone else dealt with it after you opened this page. Nothing has been saved." in (
+        second.text
+    )
+    assert "Police log rows to review" in second.text
+    with pytest.raises(ConflictError):
+        imports.unmatched_row_set_aside(actor=officer, row=row, resolution="recorded-by-hand", version=opened)
+    # No version at all is treated as stale too.
+    assert world.client_for(officer).post(_set_aside_url(row), {"resolution": "in-error"}).status_code == 409
+    row.refresh_from_db()
+    assert (row.resolution, row.resolved_by) == (UnmatchedLogRow.Resolution.IN_ERROR, other)
+    assert AuditEvent.objects.filter(action="police_log.row_set_aside").count() == 1
+
+
+def test_a_row_already_dealt_with_cannot_be_set_aside_or_linked_again(world, kept):
+    _, row = kept
+    officer = world.users["front-door-officer"]
+    client = world.client_for(officer)
+    imports.unmatched_row_link(
+        actor=officer, row=row, person_id=world.outside.pk, version=row.version, chosen_by_reviewer=True
+    )
+    row.refresh_from_db()
+    # With the row's current version, so the refusal is that it was dealt with, not that it is stale.
+    with pytest.raises(ValidationError, match="This row has already been dealt with"):
+        imports.unmatched_row_set_aside(actor=officer, row=row, resolution="in-error", version=row.version)
+    response = client.post(_set_aside_url(row), {"resolution": "in-error", "version": row.version})
+    assert response.status_code == 422
+    assert "Line 2: This row has already been dealt with." in response.text
+    row.refresh_from_db()
+    assert row.resolution == UnmatchedLogRow.Resolution.CHOSEN_BY_REVIEWER
+    assert not AuditEvent.objects.filter(action="police_log.row_set_aside").exists()
+
+
+def test_a_row_set_aside_cannot_then_be_linked(world, kept):
+    _, row = kept
+    officer = world.users["front-door-officer"]
+    row = imports.unmatched_row_set_aside(
+        actor=officer, row=row, resolution="recorded-by-hand", version=row.version
+    )
+    with pytest.raises(ValidationError, match="This row has already been set aside"):
+        imports.unmatched_row_link(
+            actor=officer, row=row, person_id=world.outside.pk, version=row.version, chosen_by_reviewer=True
+        )
+    assert not MissingEpisode.objects.exists()
+
+
+def test_only_those_who_review_police_logs_may_set_a_row_aside(world, kept):
+    _, row = kept
+    lead = world.users["practitioner"]  # may record episodes for Jade, but does not review police logs
+    with pytest.raises(PermissionDenied):
+        imports.unmatched_row_set_aside(actor=lead, row=row, resolution="in-error", version=row.version)
+    response = world.client_for(lead).post(_set_aside_url(row), {"resolution": "in-error", "version": 1})
+    assert response.status_code == 403
+    assert world.client_for(lead).get(_set_aside_url(row)).status_code == 405  # a form's action only
+    row.refresh_from_db()
+    assert row.resolved_at is None
+    assert not AuditEvent.objects.filter(action="police_log.row_set_aside").exists()
+
+
+def test_setting_aside_on_a_later_page_keeps_the_reviewer_on_that_page(world, tmp_path, settings):
+    settings.HARBOUR_PAGE_SIZE = 1
+    officer = world.users["front-door-officer"]
+    path = tmp_path / "log.csv"
+    path.write_text(HEADER + ROW + "NC-3001,Jade,Bishopp,,,M,home,,01/06/2026 20:00,02/06/2026 08:00,low,\n")
+    _run(path, officer)
+    jade = UnmatchedLogRow.objects.get(data__last_name="Bishopp")  # line 3: the second page
+    client = world.client_for(officer)
+    refused = client.post(_set_aside_url(jade), {"version": jade.version, "page": "2"})
+    assert refused.status_code == 422
+    assert "page 2 of 2" in refused.text
+    assert f'href="#set-aside-{jade.pk}-resolution_0"' in refused.text
+    done = client.post(_set_aside_url(jade), {"resolution": "in-error", "version": jade.version, "page": "2"})
+    assert done.status_code == 302
+    assert done.url == f"{reverse('missing:unmatched')}?page=2"

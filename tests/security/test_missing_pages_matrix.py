@@ -47,7 +47,12 @@ PERSON_PAGES = {
 }  # access matrix
 OWNED = {"missing:notice_read"}
 # The police log review: the front door only (403 for everyone else).
-REVIEW = {"missing:unmatched", "missing:unmatched_link", "missing:unmatched_choose"}
+REVIEW = {
+    "missing:unmatched",
+    "missing:unmatched_link",
+    "missing:unmatched_choose",
+    "missing:unmatched_set_aside",
+}
 TRIAGE = {"front-door-officer"}
 # In this world the interview's team is Breckland's youth work team, which has no manager: only the lead
 # professional and the team manager (who may edit Jade's record) may assign; nobody is assigned yet, so
@@ -200,6 +205,12 @@ def test_police_log_review_matrix(world):
         )
         if response.status_code != expected:
             failures.append(f"{actor} POST choose: expected {expected}, got {response.status_code}")
+        # Setting aside without saying what happened: the list again with the problem (422).
+        response = client.post(
+            reverse("missing:unmatched_set_aside", args=[row.pk]), {"version": row.version}
+        )
+        if response.status_code != expected:
+            failures.append(f"{actor} POST set aside: expected {expected}, got {response.status_code}")
     assert not failures, "\n".join(failures)
 
 
@@ -208,6 +219,7 @@ REVIEW_API = {
     ("get", "/api/v1/missing/police-log/rows"),
     ("post", "/api/v1/missing/police-log/rows/{row_id}/link"),
     ("post", "/api/v1/missing/police-log/rows/{row_id}/link-best-candidate"),
+    ("post", "/api/v1/missing/police-log/rows/{row_id}/set-aside"),
 }
 
 
@@ -260,6 +272,16 @@ def test_police_log_review_api_matrix(world):
             expected = 422 if allowed else 403
             if response.status_code != expected:
                 failures.append(f"{actor} POST {route}: expected {expected}, got {response.status_code}")
+        # Setting aside with a version already moved on: a conflict (409) for the front door, 403 otherwise.
+        response = client.post(
+            f"/api/v1/missing/police-log/rows/{row.pk}/set-aside",
+            data=json.dumps({"resolution": "in-error", "version": row.version + 1}),
+            content_type="application/json",
+            **headers,
+        )
+        expected = 409 if allowed else 403
+        if response.status_code != expected:
+            failures.append(f"{actor} POST set-aside: expected {expected}, got {response.status_code}")
     assert not failures, "\n".join(failures)
     row.refresh_from_db()
     assert row.resolved_at is None
