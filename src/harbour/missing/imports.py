@@ -511,7 +511,9 @@ def _key_state() -> tuple[frozenset[Any], int]:
     episodes and rows for review hold. A key is only added by an import's load (under the import lock,
     with its ``PoliceLogImport`` row in the same transaction); linking a row kept for review gives its
     key to the new episode and the row stops waiting (the count stays: waiting rows are counted); any
-    key removed lowers the count. A linked row keeps its key too, so its row is never loaded again."""
+    key removed lowers the count. A linked row keeps its key too, so its row is never loaded again, and
+    so does a row set aside: it stops waiting and the count drops although no key went, so an import
+    validated before it looks its keys up again (the safe way round)."""
     imports = frozenset(PoliceLogImport.objects.values_list("pk", flat=True))
     keys = (
         MissingEpisode.objects.exclude(import_key="").count()
