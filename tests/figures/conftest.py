@@ -88,12 +88,15 @@ def missing(
     hours: float = 10,
     interview: str | None = None,
     completed_after_hours: float | None = None,
+    setting: str = "home",
+    out_of_area: bool = False,
 ) -> MissingEpisode:
     ended = started + dt.timedelta(hours=hours)
     episode = MissingEpisode.objects.create(
         person=person,
         kind=EpisodeKind.objects.get(code="missing"),
-        setting=MissingSetting.objects.get(code="home"),
+        setting=MissingSetting.objects.get(code=setting),
+        out_of_area=out_of_area,
         started_at=started,
         ended_at=ended,
     )

@@ -99,6 +99,44 @@ def test_missing_episodes_distinct_and_repeat(county, every_number):
     assert headline(dashboard, "missing", "Young people missing more than once (repeat)") == "1"
 
 
+def test_missing_by_setting_from_care_and_out_of_area(county, every_number):
+    """The county's ten episodes are from home; two more, from care, one of them placed by another
+    authority, and one from another setting, for young people already missing from home."""
+    girl, boy = county.norwich_girls[1], county.thetford_boys[0]
+    this_month = now_minus(minutes=5)
+    missing(girl, started=this_month, setting="care")
+    missing(girl, started=this_month, setting="care", out_of_area=True)
+    missing(boy, started=this_month, setting="other")
+    dashboard = figures(county)
+    table = "missing-settings"
+    assert cell(dashboard, table, "Home", "Young people") == "8"
+    assert cell(dashboard, table, "Home", "Episodes") == "10"
+    assert cell(dashboard, table, "Care placement", "Young people") == "1"
+    assert cell(dashboard, table, "Care placement", "Episodes") == "2"
+    other = "Another setting (school, hospital, supported lodgings)"
+    assert cell(dashboard, table, other, "Young people") == "1"
+    out_of_area = "Placed here by another local authority (out of area)"
+    assert cell(dashboard, table, out_of_area, "Young people") == "1"
+    assert cell(dashboard, table, out_of_area, "Episodes") == "1"
+    assert headline(dashboard, "missing", "Missing episodes") == "13"
+    assert headline(dashboard, "missing", "Young people missing from care") == "1 (12%)"
+
+
+def test_missing_settings_hide_small_numbers_and_no_part_stands_alone(county):
+    """With the threshold at 5, the one episode from care is hidden, and never as the only hidden part
+    beside the total of episodes, from which it could be worked out."""
+    missing(county.norwich_girls[1], started=now_minus(minutes=5), setting="care")
+    dashboard = figures(county)
+    assert headline(dashboard, "missing", "Missing episodes") == "11"
+    shown = {
+        row: cell(dashboard, "missing-settings", row, "Episodes")
+        for row in ("Home", "Care placement", "Another setting (school, hospital, supported lodgings)")
+    }
+    assert shown["Care placement"] != "1"
+    assert sum(1 for text in shown.values() if not text.isdigit()) >= 2
+    assert headline(dashboard, "missing", "Young people missing from care") == "fewer than 5 (not shown)"
+
+
 def test_return_home_interviews(county, every_number):
     dashboard = figures(county)
     table = "return-interviews"
@@ -324,12 +362,13 @@ def test_every_chart_has_its_table_and_spec_on_the_page_without_inline_script(co
         "risk-movement",
         "exploitation-types",
         "missing-by-month",
+        "missing-settings",
         "return-interviews",
         "exclusions",
     ):
         assert f'data-app-chart="{chart_id}-spec"' in page
         assert f'<script id="{chart_id}-spec" type="application/json">' in page
-    assert page.count('<table class="govuk-table app-chart__table">') == 9  # the from/to table has no chart
+    assert page.count('<table class="govuk-table app-chart__table">') == 10  # the from/to table has no chart
     assert "dist/charts.mjs" in page
 
 

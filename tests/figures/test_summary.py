@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from harbour.core import ticks
 from harbour.core.models import Town
-from harbour.figures.counting import count_live, counts_for
+from harbour.figures.counting import RULES_VERSION, count_live, counts_for
 from harbour.figures.filters import AGE_BANDS, PERIODS, Filters, ethnicity_groups, period_of
 from harbour.figures.models import FiguresGroupCounts, FiguresSummary
 from harbour.figures.selectors import _chosen
@@ -157,3 +157,18 @@ def test_the_page_says_when_it_was_counted_and_counts_live_without_a_summary(cou
     # A summary for another day is not read: the periods and ages have moved on.
     FiguresSummary.objects.update(counted_for=timezone.localdate() - dt.timedelta(days=1))
     assert "Counted at" not in client.get("/figures/").content.decode()
+
+
+def test_a_summary_counted_under_other_rules_is_not_read_and_is_counted_again(county, settings):
+    """After a deployment that changes what is counted, the page counts live (it would otherwise show a
+    new measure as 0) and the next tick counts again, whatever the refresh interval."""
+    settings.HARBOUR_FIGURES_REFRESH_MINUTES = 30
+    now = timezone.now()
+    summary_count(now)
+    assert refresh_if_due(now + dt.timedelta(minutes=1)) == 0
+    FiguresSummary.objects.update(rules_version=RULES_VERSION - 1)
+    client = county.world.client_for("partnership-leader")
+    assert "Counted at" not in client.get("/figures/").content.decode()
+    assert refresh_if_due(now + dt.timedelta(minutes=1)) > 0
+    assert FiguresSummary.objects.get().rules_version == RULES_VERSION
+    assert "Counted at" in client.get("/figures/").content.decode()

@@ -44,6 +44,10 @@ EVERYONE: Group = ("", "", "", "")
 CURRENT = "now"
 MONTHLY = "m"
 AT_RISK_RANK = 1  # ranks are comparable across screening tools: 1 is low or standard risk
+# Raised whenever the counting rules or the measures counted change: a summary counted under other rules
+# is not read (the page counts live until `harbour tick` counts again), so a deployment never shows a
+# measure the summary does not hold as 0.
+RULES_VERSION = 2
 
 
 def key(scope: str, measure: str, part: object = "") -> str:
@@ -79,8 +83,9 @@ class Facts:
     # (assessment, person, still agreed, agreed at, rank of the agreed level or None)
     assessments: list[tuple[Any, Any, bool, datetime, int | None]] = field(default_factory=list)
     assessment_types: dict[Any, list[str]] = field(default_factory=dict)
-    # (person, when it started)
-    episodes: list[tuple[Any, datetime]] = field(default_factory=list)
+    # (person, when it started, where they went missing from (setting code), whether that setting is a
+    # care placement, whether another authority placed them here)
+    episodes: list[tuple[Any, datetime, str, bool, bool]] = field(default_factory=list)
     # (person, returned at, status, offered at, accepted at, completed at, due at)
     interviews: list[tuple[Any, datetime, str, Any, Any, Any, Any]] = field(default_factory=list)
     # (person, exclusion kind code, starts on)
@@ -148,7 +153,9 @@ def read_facts(periods: Sequence[Period], people: People) -> Facts:
     facts.assessment_types = dict(types)
 
     episodes = _of(MissingEpisode.objects.filter(started_at__gte=start, started_at__lt=end), people)
-    facts.episodes = list(episodes.values_list("person_id", "started_at"))
+    facts.episodes = list(
+        episodes.values_list("person_id", "started_at", "setting__code", "setting__in_care", "out_of_area")
+    )
 
     interviews = _of(ReturnInterview.objects.filter(returned_at__gte=start, returned_at__lt=end), people)
     facts.interviews = list(
@@ -322,20 +329,29 @@ def _start_rank(levels: list[tuple[datetime, str, int]], period: Period) -> int 
 
 
 def _count_missing(tally: Tally, facts: Facts, calendar: Calendar) -> None:
-    episodes_of: dict[Any, list[datetime]] = defaultdict(list)
-    for person_id, started_at in facts.episodes:
-        episodes_of[person_id].append(started_at)
+    """Episodes and young people missing: by month, in each period, repeat episodes, and by where they
+    went missing from and whether another authority placed them here."""
+    episodes_of: dict[Any, list[tuple[datetime, str, bool, bool]]] = defaultdict(list)
+    for person_id, started_at, setting, in_care, out_of_area in facts.episodes:
+        episodes_of[person_id].append((started_at, setting, in_care, out_of_area))
     for person_id, episodes in episodes_of.items():
         person_keys: set[str] = set()
         episode_counts: Counter[str] = Counter()
-        for started_at in episodes:
+        for started_at, setting, in_care, out_of_area in episodes:
             month = calendar.month(started_at)
             if month is not None:
                 person_keys.add(key(MONTHLY, "missing.people", month))
                 episode_counts[key(MONTHLY, "missing.episodes", month)] += 1
             for scope in calendar.scopes_from(started_at):
                 person_keys.add(key(scope, "missing.people"))
+                person_keys.add(key(scope, "missing.setting.people", setting))
                 episode_counts[key(scope, "missing.episodes")] += 1
+                episode_counts[key(scope, "missing.setting.episodes", setting)] += 1
+                if in_care:
+                    person_keys.add(key(scope, "missing.care.people"))
+                if out_of_area:
+                    person_keys.add(key(scope, "missing.out_of_area.people"))
+                    episode_counts[key(scope, "missing.out_of_area.episodes")] += 1
         for period in calendar.periods:
             scope = period_scope(period)
             if episode_counts[key(scope, "missing.episodes")] >= 2:

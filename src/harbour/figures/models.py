@@ -17,6 +17,9 @@ class FiguresSummary(models.Model):
     counted_at = models.DateTimeField(db_index=True)
     seconds = models.FloatField(help_text="How long the count took.")
     group_count = models.PositiveIntegerField()
+    rules_version = models.PositiveSmallIntegerField(
+        default=1, help_text="The counting rules it was counted under (counting.RULES_VERSION)."
+    )
 
     class Meta:
         verbose_name = "figures summary"

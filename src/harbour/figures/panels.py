@@ -18,6 +18,7 @@ from harbour.figures import suppression
 from harbour.figures.counting import AT_RISK_RANK, CURRENT, INTERVIEW_STAGES, Counts, period_scope
 from harbour.figures.filters import Period, month_label
 from harbour.frontdoor.models import ConcernType
+from harbour.missing.models import MissingSetting
 from harbour.ui.charts import Chart, TableBuilder, bar_chart, grouped_bar_spec
 
 # Risk levels are counted by rank, which the assessments app makes comparable across screening tools.
@@ -315,6 +316,7 @@ def missing_panel(counts: Counts) -> Panel:
             "person missing in two months counts in each month but once for the whole period.",
         ],
     )
+    settings_chart, from_care = _missing_settings(counts)
     return Panel(
         code="missing",
         title="Missing from home or care",
@@ -323,9 +325,69 @@ def missing_panel(counts: Counts) -> Panel:
             Headline("Missing episodes", episodes_total.text),
             Headline("Young people missing (distinct)", people_total.text),
             Headline("Young people missing more than once (repeat)", repeat_count.text),
+            Headline(
+                "Young people missing from care",
+                f"{from_care.text} ({suppression.rate(from_care, people_total)})",
+            ),
         ),
-        charts=(chart,),
+        charts=(chart, settings_chart),
     )
+
+
+def _missing_settings(counts: Counts) -> tuple[Chart, suppression.Count]:
+    """Where young people went missing from (home, a care placement, another setting: reference data),
+    and those placed here by another local authority. Returns the chart and the young people missing
+    from a care placement (distinct across the care settings)."""
+    people = counts.parts(period_scope(counts.period), "missing.setting.people")
+    episodes = counts.parts(period_scope(counts.period), "missing.setting.episodes")
+    # Active settings in their order, and any retired setting that still has episodes in the period:
+    # leaving those out would make the rows add up to less than the total.
+    settings = [
+        (code, label, in_care)
+        for code, label, in_care, active in MissingSetting.objects.order_by(
+            "sort_order", "label"
+        ).values_list("code", "label", "in_care", "active")
+        if active or code in episodes
+    ]
+    people_shown = suppression.counts({code: people.get(code, 0) for code, _, _ in settings})
+    # Each episode has one setting, so the episodes add up to the total shown beside them.
+    episodes_shown = suppression.counts(
+        {code: episodes.get(code, 0) for code, _, _ in settings}, total_shown=True
+    )
+    out_of_area_people = suppression.count(counts.get("missing.out_of_area.people"))
+    out_of_area_episodes = suppression.count(counts.get("missing.out_of_area.episodes"))
+    table = TableBuilder(
+        caption="Where young people went missing from",
+        columns=("Missing from", "Young people", "Episodes"),
+    )
+    for code, label, _ in settings:
+        table.add(label, people_shown[code].text, episodes_shown[code].text)
+    table.add(
+        "Placed here by another local authority (out of area)",
+        out_of_area_people.text,
+        out_of_area_episodes.text,
+    )
+    table.notes.append(
+        "Episodes that started in the period, by where the young person went missing from. A young person "
+        "missing from two settings counts in each row. Out of area: the young person was placed in the "
+        "county by another local authority, which is told of each episode; they are counted in their "
+        "setting's row too."
+    )
+    description = "Bar chart of young people missing in the period, by where they went missing from."
+    chart = bar_chart(
+        id="missing-settings",
+        title="Where young people went missing from",
+        description=description,
+        values=[
+            *((label, people_shown[code].value) for code, label, _ in settings),
+            ("Out of area", out_of_area_people.value),
+        ],
+        category_title="Missing from",
+        value_title="Young people",
+        table=table.build(),
+    )
+    from_care = suppression.count(counts.get("missing.care.people"))
+    return chart, from_care
 
 
 def return_interviews_panel(counts: Counts) -> Panel:

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from harbour.figures.counting import EVERYONE, Group, Placement, count_facts, read_facts
+from harbour.figures.counting import EVERYONE, RULES_VERSION, Group, Placement, count_facts, read_facts
 from harbour.figures.filters import PERIODS, AgeBands, Filters, ethnicity_code_of, period_of
 from harbour.figures.models import FiguresGroupCounts, FiguresSummary
 from harbour.people.models import Address, Person
@@ -99,7 +99,11 @@ def summary_count(now: datetime | None = None) -> FiguresSummary:
     counted = count_facts(read_facts(periods, None), periods, YoungPeoplesGroups(today))
     with transaction.atomic():
         summary = FiguresSummary.objects.create(
-            counted_for=today, counted_at=now, seconds=0.0, group_count=len(counted)
+            counted_for=today,
+            counted_at=now,
+            seconds=0.0,
+            group_count=len(counted),
+            rules_version=RULES_VERSION,
         )
         FiguresGroupCounts.objects.bulk_create(
             (
@@ -128,6 +132,8 @@ def refresh_due(now: datetime) -> bool:
     latest = FiguresSummary.objects.order_by("-counted_at").first()
     if latest is None or latest.counted_for != timezone.localdate(now):
         return True
+    if latest.rules_version != RULES_VERSION:  # counted before a deployment changed what is counted
+        return True
     return now - latest.counted_at >= timedelta(minutes=settings.HARBOUR_FIGURES_REFRESH_MINUTES)
 
 
@@ -140,10 +146,15 @@ def refresh_if_due(now: datetime) -> int:
 
 
 def summary_counts(filters: Filters, today: date) -> tuple[dict[str, int], FiguresSummary] | None:
-    """The chosen group's counts from today's summary, or ``None`` when there is none to read."""
+    """The chosen group's counts from today's summary, or ``None`` when there is none to read (none
+    counted today, or only under other counting rules)."""
     if filters.months not in SUMMARY_MONTHS:
         return None
-    summary = FiguresSummary.objects.filter(counted_for=today).order_by("-counted_at").first()
+    summary = (
+        FiguresSummary.objects.filter(counted_for=today, rules_version=RULES_VERSION)
+        .order_by("-counted_at")
+        .first()
+    )
     if summary is None:
         return None
     values = (
