@@ -100,6 +100,7 @@ ACTION_LABELS: dict[str, str] = {
     "police_log.review_viewed": "Read a page of police log rows to review",
     "police_log.row_linked": "Linked a reviewed police log row to a young person",
     "police_log.row_set_aside": "Set aside a reviewed police log row (no episode created)",
+    "police_log.import_undone": "Undid a whole police log import",
     # Joint exploitation risk assessments
     "indicator.offered": "Offered an indicator to the joint assessment",
     "indicator.offer_withdrawn": "Withdrew an indicator offered to the joint assessment",

@@ -122,7 +122,7 @@ EPISODE_COLUMNS = (
 INTERVIEW_COLUMNS = ("id", "episode_id", "person_id", "returned_at", "due_at")
 UNMATCHED_COLUMNS = ("id", "line_number", "import_key", "data", "best_score", "best_person_id")
 # One import loads at a time (PostgreSQL advisory lock; SQLite has one writer anyway).
-_IMPORT_LOCK_KEY = 7_407_104
+IMPORT_LOCK_KEY = 7_407_104
 # How many distinct identities between two progress lines while matching.
 MATCH_PROGRESS_EVERY = 5_000
 
@@ -692,7 +692,7 @@ class _Run:
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK_KEY])
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
             # No import has loaded since this one validated (and no key has gone): the keys found new
             # then are new now, so the file need not be looked up again (asked before this import's
             # own row exists).

@@ -384,6 +384,13 @@ class PoliceLogImport(BaseModel):
     loaded = models.PositiveIntegerField(default=0)
     unmatched = models.PositiveIntegerField(default=0)
     already_loaded = models.PositiveIntegerField(default=0)
+    # Undone as a whole (import_undo.py): its episodes, interviews and rows for review removed; this row
+    # and its audit events stay, so what was imported and undone, by whom and why, is still known.
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    undo_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -120,3 +120,8 @@ class Command(BaseCommand):
         )
         if report.unmatched:
             self.stdout.write(f"Unmatched rows written to {target}.")
+        if report.log_import is not None:
+            self.stdout.write(
+                f"Import {report.log_import.pk} (to undo it as a whole: harbour missing_import_undo "
+                f"{report.log_import.pk} --as USERNAME --reason ...)."
+            )
