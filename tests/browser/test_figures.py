@@ -11,8 +11,8 @@ from tests.figures.conftest import county  # noqa: F401  (the fixture: a small h
 
 pytestmark = pytest.mark.browser
 
-CHARTS = 8  # drawn charts; the from/to movement table has no chart
-TABLES = 9
+CHARTS = 9  # drawn charts; the from/to movement table has no chart
+TABLES = 10
 
 
 def test_partnership_leader_reads_charts_and_tables_and_filters_them(page, live_server, county, settings):  # noqa: F811
