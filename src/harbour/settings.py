@@ -316,6 +316,9 @@ HARBOUR_FIGURES_REFRESH_MINUTES = int(os.environ.get("HARBOUR_FIGURES_REFRESH_MI
 # Threads the home page fills its work queues on, each with its own database connection (PostgreSQL
 # only; 1: one after another on the request's thread). See ui/queues.py.
 HARBOUR_QUEUE_THREADS = int(os.environ.get("HARBOUR_QUEUE_THREADS", "3"))
+# The largest list of exclusions or children missing education the education import page takes, in
+# bytes (5 MB, about 70,000 rows). Larger files: `harbour education_import`.
+HARBOUR_EDUCATION_UPLOAD_MAX_BYTES = int(os.environ.get("HARBOUR_EDUCATION_UPLOAD_MAX_BYTES", "5242880"))
 
 # Logs carry request ids and audit codes, never names or other personal data.
 LOGGING = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from harbour.education.inputs import (
@@ -21,6 +22,7 @@ from harbour.education.models import (
     Exclusion,
     ExclusionKind,
     ExclusionReason,
+    ImportBatch,
     MissingEducationOutcome,
     SchoolPlacement,
     Term,
@@ -311,3 +313,25 @@ class SetAsideForm(GovukForm):
     )
     # The row's version as the page showed it: if someone dealt with it since, nothing is saved (409).
     version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+
+
+class UploadForm(GovukForm):
+    """A list of exclusions or of children missing education, to check before importing it."""
+
+    kind = forms.ChoiceField(
+        label="Which list is it?",
+        choices=ImportBatch.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose which list the file is."},
+    )
+    file = forms.FileField(
+        label="The list, as a CSV file",
+        error_messages={"required": "Select the CSV file to check", "empty": "The selected file is empty."},
+    )
+
+    def __init__(self, *args: Any, max_bytes: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = (
+            "Save it from the spreadsheet as CSV UTF-8, smaller than "
+            f"{filesizeformat(max_bytes)}. The first row names the columns."
+        )

@@ -276,14 +276,29 @@ def _parse_row(  # noqa: PLR0912 (one check per column)
     )
 
 
+MAPPING_HINT = "Use --mapping field=Header to name it."
+
+
+def decode(content: bytes) -> str:
+    """The file's text: UTF-8, with or without the byte order mark spreadsheets write."""
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportRefusedError(
+            "The file is not UTF-8 text: save it from the spreadsheet as CSV UTF-8."
+        ) from error
+
+
 def check_file(
     kind: str,
     handle: io.TextIOBase | Any,
     *,
     mapping: dict[str, str] | None = None,
     progress: Progress | None = None,
+    mapping_hint: str = MAPPING_HINT,
 ) -> tuple[list[ParsedRow], list[RowError]]:
-    """Read and check every row. Line numbers count the header as line 1."""
+    """Read and check every row. Line numbers count the header as line 1. ``mapping_hint`` ends the
+    message for a missing column: how the caller (the command, the upload page) can name it."""
     if kind not in FIELDS:
         raise ImportRefusedError(f"Unknown list {kind!r}: choose exclusions or cme.")
     mapping = mapping or {}
@@ -299,11 +314,7 @@ def check_file(
         if FIELDS[kind][name][0] and header not in present
     ]
     if missing:
-        raise ImportRefusedError(
-            "Line 1: the file has no column "
-            + ", ".join(missing)
-            + ". Use --mapping field=Header to name it."
-        )
+        raise ImportRefusedError("Line 1: the file has no column " + ", ".join(missing) + ". " + mapping_hint)
     raw = [(reader.line_num, row) for row in reader]
     lookups = _Lookups()
     parsed: list[ParsedRow] = []
@@ -355,13 +366,28 @@ def import_file(
 ) -> ImportReport:
     """Check the whole file, then load it in one transaction (or nothing, if any row is bad)."""
     policies.require_import(actor)
-    content = path.read_bytes()
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ImportRefusedError(
-            "The file is not UTF-8 text: save it from the spreadsheet as CSV UTF-8."
-        ) from error
+    return import_content(
+        actor=actor,
+        kind=kind,
+        content=path.read_bytes(),
+        file_name=path.name,
+        mapping=mapping,
+        progress=progress,
+    )
+
+
+def import_content(
+    *,
+    actor: Any,
+    kind: str,
+    content: bytes,
+    file_name: str,
+    mapping: dict[str, str] | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """``import_file`` for a file's bytes (an upload kept between its check and its import)."""
+    policies.require_import(actor)
+    text = decode(content)
     parsed, errors = check_file(kind, io.StringIO(text, newline=""), mapping=mapping, progress=progress)
     report = ImportReport(kind=kind, rows=len(parsed) + len({error.line for error in errors}))
     if errors:
@@ -370,7 +396,7 @@ def import_file(
     with transaction.atomic():
         batch = ImportBatch.objects.create(
             kind=kind,
-            file_name=path.name[:255],
+            file_name=file_name[:255],
             file_sha256=hashlib.sha256(content).hexdigest(),
             imported_by=actor,
         )

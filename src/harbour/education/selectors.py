@@ -18,6 +18,7 @@ from harbour.education import indicators, policies
 from harbour.education.models import (
     AlternativeProvision,
     AttendanceRecord,
+    EducationUpload,
     ElectiveHomeEducation,
     Exclusion,
     MissingEducationCase,
@@ -221,3 +222,19 @@ def unmatched_row_for(*, actor: Any, row_id: UUID, resolved_too: bool = False) -
     if row is None:
         raise Http404
     return row
+
+
+def upload_get_for(*, actor: Any, upload_id: UUID) -> EducationUpload:
+    """A list uploaded on the import page, for whoever uploaded it only: ``education.import`` holders
+    (403 otherwise), and 404 alike for an upload that does not exist and someone else's. Without its
+    content (the page never shows the rows); not audited, as it shows counts and the file's name only."""
+    policies.require_import(actor)
+    upload = (
+        EducationUpload.objects.filter(pk=upload_id, uploaded_by=actor)
+        .defer("content")
+        .select_related("batch")
+        .first()
+    )
+    if upload is None:
+        raise Http404
+    return upload

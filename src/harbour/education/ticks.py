@@ -1,5 +1,6 @@
-"""The education app's periodic job: keep the indicators offered to the joint assessment true as time
-passes (an exclusion leaves its 12-month window, a part-time timetable ends, a period starts)."""
+"""The education app's periodic jobs: keep the indicators offered to the joint assessment true as time
+passes (an exclusion leaves its 12-month window, a part-time timetable ends, a period starts), and
+empty uploaded lists that were never imported once they expire."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from harbour.core.ticks import TickJob, register
-from harbour.education import indicators
+from harbour.education import indicators, uploads
 from harbour.people.models import Person
 
 
@@ -40,5 +41,12 @@ def register_jobs() -> None:
             "education.indicators",
             "Offer and withdraw education indicators for the joint assessment as time passes",
             refresh_indicators,
+        )
+    )
+    register(
+        TickJob(
+            "education.uploads",
+            "Empty the content of uploaded education lists not imported within a day",
+            uploads.uploads_expire,
         )
     )

@@ -19,4 +19,9 @@ urlpatterns = [
     path("imports/unmatched/<uuid:row_id>/retry/", views.unmatched_retry, name="unmatched_retry"),
     path("imports/unmatched/<uuid:row_id>/set-aside/", views.unmatched_set_aside, name="unmatched_set_aside"),
     path("imports/unmatched/<uuid:row_id>/link/", views.unmatched_link, name="unmatched_link"),
+    # Importing a list from the page: checked on upload, imported once confirmed. Only the uploader
+    # sees an upload (404 for anyone else).
+    path("imports/new/", views.upload_new, name="upload_new"),
+    path("imports/uploads/<uuid:upload_id>/", views.upload, name="upload"),
+    path("imports/uploads/<uuid:upload_id>/import/", views.upload_confirm, name="upload_confirm"),
 ]

@@ -19,16 +19,18 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from harbour.access import policies as access
 from harbour.audit import services as audit
 from harbour.core.errors import ConflictError
-from harbour.education import forms, imports, policies, selectors, services
+from harbour.education import forms, imports, policies, selectors, services, uploads
 from harbour.education.models import (
     AlternativeProvision,
     ElectiveHomeEducation,
+    ImportBatch,
     PartTimeTimetable,
     SchoolPlacement,
 )
@@ -450,3 +452,98 @@ def unmatched_link(request: HttpRequest, row_id: UUID) -> HttpResponse:
             "form_action": paging.with_page(request.path, request.GET.get("page")),
         },
     )
+
+
+# --- importing a list from the page (education.import holders) ---------------------------------------
+
+
+def _columns() -> list[dict[str, Any]]:
+    """The columns each list needs, for the upload page: from the import's own table."""
+    return [
+        {
+            "kind": kind,
+            "label": label,
+            "fields": [
+                {"name": name, "required": required, "what": what}
+                for name, (required, what) in imports.FIELDS[kind].items()
+            ],
+        }
+        for kind, label in ImportBatch.Kind.choices
+    ]
+
+
+@never_cache
+@login_required
+@require_http_methods(GET_POST)
+def upload_new(request: HttpRequest) -> HttpResponse:
+    """Upload a list and check it: every problem listed by line, nothing written to the records."""
+    policies.require_import(request.user)
+    limit = settings.HARBOUR_EDUCATION_UPLOAD_MAX_BYTES
+    form = forms.UploadForm(request.POST or None, request.FILES or None, max_bytes=limit)
+    context: dict[str, Any] = {"form": form, "columns": _columns(), "max_bytes": limit}
+    if request.method != "POST":
+        return render(request, "education/upload_new.html", context)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            checked = uploads.upload_check(
+                actor=request.user,
+                kind=form.cleaned_data["kind"],
+                file_name=upload.name or "",
+                content=upload.read(limit + 1),  # one byte more than allowed is enough to refuse it
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            if checked.ok:
+                return redirect("education:upload", checked.upload.pk)
+            if checked.refusal:
+                form.add_error("file", f"Nothing has been imported. {checked.refusal}")
+            else:
+                count = len(checked.errors)
+                form.add_error(
+                    "file",
+                    f"The file has {count} problem{'' if count == 1 else 's'}, listed below. Nothing has "
+                    "been imported: correct them in the spreadsheet and upload the file again.",
+                )
+                listed = checked.errors[: imports.MAX_ERRORS_LISTED]
+                context.update(
+                    problems=listed,
+                    more=count - len(listed),
+                    checked=checked.upload,
+                )
+    return render(request, "education/upload_new.html", context, status=422)
+
+
+@never_cache
+@login_required
+def upload(request: HttpRequest, upload_id: UUID) -> HttpResponse:
+    """An upload's page: ready to import, waiting, importing, imported (with what became of the rows),
+    or not imported and why. While it waits, it asks again every few seconds (htmx) for its status."""
+    item = selectors.upload_get_for(actor=request.user, upload_id=upload_id)
+    context = {
+        "upload": item,
+        "expired": item.status == item.Status.READY and item.expires_at <= timezone.now(),
+        "failure": uploads.FAILURES.get(item.failure, ""),
+        "kept_hours": uploads.KEPT_HOURS,
+    }
+    if getattr(request, "htmx", False):
+        # The status only; 286 tells htmx to stop asking once the upload no longer waits.
+        return render(request, "education/upload.html#status", context, status=200 if item.waiting else 286)
+    return render(request, "education/upload.html", context)
+
+
+@never_cache
+@login_required
+@require_POST
+def upload_confirm(request: HttpRequest, upload_id: UUID) -> HttpResponse:
+    """Import a checked upload. A second click (or tab) finds it sent already: it is imported once."""
+    item = selectors.upload_get_for(actor=request.user, upload_id=upload_id)
+    if not uploads.upload_confirm(actor=request.user, upload=item):
+        item = selectors.upload_get_for(actor=request.user, upload_id=upload_id)
+        if item.status in {item.Status.READY, item.Status.EXPIRED}:
+            hours = uploads.KEPT_HOURS
+            messages.error(request, f"This file was kept for {hours} hours and has expired. Upload it again.")
+        else:
+            messages.info(request, "This file had already been sent to be imported: it is imported once.")
+    return redirect("education:upload", item.pk)
