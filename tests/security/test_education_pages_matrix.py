@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from harbour.education import services
 from harbour.education.inputs import HomeEducationInput, MissingEducationInput
-from harbour.education.models import ImportBatch, UnmatchedImportRow
+from harbour.education.models import EducationUpload, ImportBatch, UnmatchedImportRow
 from tests.api.conftest import bearer_headers
 from tests.education.helpers import exclude
 from tests.security.test_referral_access_matrix import ACTORS, _user
@@ -62,12 +62,22 @@ def _education_routes() -> set[str]:
 IMPORTERS = {"team-manager"}
 IMPORT_PAGES = {"education:unmatched", "education:unmatched_set_aside", "education:unmatched_link"}
 IMPORT_ACTIONS = {"education:unmatched_retry"}  # POST only
+# Importing a list from the page: importers only (403); an upload is seen by its uploader only (404 for
+# another importer: tests/education/test_uploads.py).
+UPLOAD_PAGES = {"education:upload_new", "education:upload"}
+UPLOAD_ACTIONS = {"education:upload_confirm"}  # POST only
 
 
 def test_every_education_page_is_in_the_matrix():
     assert (
         _education_routes()
-        == PERSON_PAGES | {"education:record"} | OBJECT_PAGES | IMPORT_PAGES | IMPORT_ACTIONS
+        == PERSON_PAGES
+        | {"education:record"}
+        | OBJECT_PAGES
+        | IMPORT_PAGES
+        | IMPORT_ACTIONS
+        | UPLOAD_PAGES
+        | UPLOAD_ACTIONS
     )
 
 
@@ -124,6 +134,42 @@ def test_import_review_pages_matrix(world, kept_row):
     assert not failures, "\n".join(failures)
     row.refresh_from_db()
     assert row.resolved_at is None
+
+
+def test_upload_pages_matrix(world):
+    manager = world.users["team-manager"]
+    upload = EducationUpload.objects.create(
+        uploaded_by=manager,
+        kind="cme",
+        file_name="cme.csv",
+        file_sha256="0" * 64,
+        size=10,
+        content=b"synthetic",
+        status=EducationUpload.Status.READY,
+        rows=1,
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    failures = []
+    for actor in ACTORS:
+        client = Client()
+        client.force_login(_user(world, actor))
+        expected = 200 if actor in IMPORTERS else 403
+        for url in (reverse("education:upload_new"), reverse("education:upload", args=[upload.pk])):
+            response = client.get(url)
+            if response.status_code != expected:
+                failures.append(f"{actor} {url}: expected {expected}, got {response.status_code}")
+        # Posting: an empty form back for importers (422), 403 for everyone else; nothing is imported.
+        response = client.post(reverse("education:upload_new"), {})
+        if response.status_code != (422 if actor in IMPORTERS else 403):
+            failures.append(f"{actor} POST upload_new: got {response.status_code}")
+        if actor not in IMPORTERS:
+            response = client.post(reverse("education:upload_confirm", args=[upload.pk]))
+            if response.status_code != 403:
+                failures.append(f"{actor} POST upload_confirm: expected 403, got {response.status_code}")
+    assert not failures, "\n".join(failures)
+    upload.refresh_from_db()
+    assert upload.status == EducationUpload.Status.READY
+    assert not ImportBatch.objects.exists()
 
 
 @pytest.fixture
