@@ -1,7 +1,10 @@
 """Education in the browser: a practitioner records a suspension and sees it on the young person's
-education page. Every page visited is checked with axe."""
+education page; an importer uploads a list, checks it and imports it. Every page visited is checked
+with axe."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from django.utils import timezone
@@ -107,3 +110,54 @@ def test_import_review_pages_pass_axe(page, live_server, world):
     expect_path(page, r"^/education/imports/unmatched/$")
     assert "No imported rows are waiting for review." in page.content()
     assert_accessible(page)
+
+
+def test_importer_uploads_a_list_checks_it_and_imports_it(page, live_server, world, page_problems):
+    """An education importer uploads a list with a problem (listed by line), then the corrected list,
+    and imports it: one row recorded on Jade Bishop's record, one kept for review."""
+    page_problems.allow(r"422")  # a file with problems answers 422, as it should
+    school()
+    started = (timezone.localdate() - dt.timedelta(days=10)).isoformat()
+    header = "first_name,last_name,date_of_birth,postcode,school_urn,kind,starts_on,days,reason\n"
+    good = f"Jade,Bishop,2011-04-02,NR3 1JE,121212,suspension,{started},2,PD\n"
+    unknown = f"Nobody,Known,2012-01-01,NR1 1AA,121212,suspension,{started},1,DM\n"
+    sign_in(page, live_server, world.users["team-manager"])
+    page.goto(f"{live_server.url}/education/imports/unmatched/")
+    page.get_by_role("link", name="Import a list").click()
+    expect_path(page, r"^/education/imports/new/$")
+    assert_accessible(page)
+
+    page.get_by_label("Suspensions and exclusions").check()
+    bad = header + good + unknown.replace("121212", "999999")
+    page.get_by_label("The list, as a CSV file").set_input_files(
+        files=[{"name": "list.csv", "mimeType": "text/csv", "buffer": bad.encode()}]
+    )
+    page.get_by_role("button", name="Check the file").click()
+    page.locator(".govuk-error-summary").wait_for()
+    assert "The file has 1 problem" in page.locator(".govuk-error-summary").inner_text()
+    problems = page.locator("#problems + p + table").inner_text()
+    assert "3\tschool_urn\tNo school with this URN is known to Harbour" in problems
+    assert_accessible(page)
+
+    page.get_by_label("Suspensions and exclusions").check()
+    page.get_by_label("The list, as a CSV file").set_input_files(
+        files=[{"name": "list.csv", "mimeType": "text/csv", "buffer": (header + good + unknown).encode()}]
+    )
+    page.get_by_role("button", name="Check the file").click()
+    expect_path(page, r"^/education/imports/uploads/[0-9a-f-]+/$")
+    assert "The file has no problems" in page.content()
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Import 2 rows").click()
+    page.get_by_role("heading", name="Imported").wait_for()
+    assert_accessible(page)
+    # The page first, then the database: a read from this thread while the server writes is refused
+    # on the tests' shared-cache in-memory SQLite.
+    summary = page.locator(".govuk-summary-list").inner_text()
+    assert "Recorded\t1" in summary
+    assert "Kept for review\t1" in summary
+    page.get_by_role("link", name="Imported rows to review").first.click()
+    expect_path(page, r"^/education/imports/unmatched/$")
+    assert "Nobody" in page.content()
+    assert Exclusion.objects.filter(person=world.inside, source="imported").count() == 1
+    assert ImportBatch.objects.count() == 1
