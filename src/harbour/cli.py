@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
+DEMO_TASK_BACKEND = "django_tasks.backends.immediate.ImmediateBackend"
+
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "harbour.settings")
@@ -30,6 +32,9 @@ def main(argv: list[str] | None = None) -> None:
         # The demo shows demo users' current authenticator codes on the sign-in pages; settings read
         # this once at start-up, and production refuses it whatever the environment says.
         os.environ.setdefault("HARBOUR_DEMO_MODE", "1")
+        # No `harbour worker` beside the demo's server: background tasks (emails, an uploaded education
+        # list's import) run in the request that queues them, once it commits.
+        os.environ.setdefault("HARBOUR_TASK_BACKEND", DEMO_TASK_BACKEND)
     if args[0] == "worker":
         args = ["db_worker", *args[1:]]
     execute_from_command_line(["harbour", *args])
