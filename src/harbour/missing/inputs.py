@@ -76,6 +76,17 @@ class InterviewInput:
     indicator_codes: list[str] = field(default_factory=list)
 
 
+PROFILE_FIELDS = (
+    "description",
+    "associates",
+    "places",
+    "phones_social",
+    "health",
+    "money_transport",
+    "vulnerabilities",
+)
+
+
 @dataclass(frozen=True)
 class ProfileInput:
     description: str = ""

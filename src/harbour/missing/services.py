@@ -14,7 +14,7 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
@@ -198,28 +198,50 @@ def episode_report_update(
 
 
 def episode_regrade(
-    *, actor: Any, episode: MissingEpisode, version: int, grade: str, reason: str
+    *,
+    actor: Any,
+    episode: MissingEpisode,
+    version: int,
+    grade: str,
+    reason: str,
+    changed_at: datetime | None = None,
 ) -> MissingEpisode:
-    """Record a new police risk grade for an episode (a re-grade), with the reason."""
+    """Record a new police risk grade for an episode (a re-grade), with the reason.
+
+    ``changed_at`` is when the police re-graded it (a force's system may send it later); by default, now.
+    A time given must not be in the future, before the episode started, or before its latest grade, so the
+    current grade is always the latest one.
+    """
     _require_person(actor, episode.person)
     errors: dict[str, str] = {}
     new_grade = _active(PoliceRiskGrade, grade)
     if new_grade is None:
-        errors["grade"] = "Select the new risk grade."
+        errors["grade"] = _codes_message(PoliceRiskGrade) if grade else "Select the new risk grade."
     if not reason.strip():
         errors["reason"] = "Say why the risk grade changed."
     _text(errors, "reason", reason)
+    _not_future(errors, "changed_at", changed_at, "When it was re-graded")
+    if changed_at is not None and "changed_at" not in errors and changed_at < episode.started_at:
+        errors["changed_at"] = "When it was re-graded must be after they went missing."
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         episode = locked_for_update(episode, expected_version=version)
+        if changed_at is not None:
+            latest = (
+                episode.grade_changes.order_by("-changed_at").values_list("changed_at", flat=True).first()
+            )
+            if latest is not None and changed_at < latest:
+                raise ValidationError(
+                    {"changed_at": "When it was re-graded must be after the episode's latest risk grade."}
+                )
         before = episode.risk_grade.code if episode.risk_grade else ""
         episode.risk_grade = new_grade
         episode.save()
         RiskGradeChange.objects.create(
             episode=episode,
             grade=new_grade,
-            changed_at=timezone.now(),
+            changed_at=changed_at or timezone.now(),
             reason=reason.strip(),
             recorded_by=actor,
         )
@@ -518,7 +540,10 @@ def profile_save(*, actor: Any, person: Person, version: int | None, data: Profi
         for name, value in asdict(data).items():
             setattr(profile, name, value.strip())
         profile.updated_by = actor
-        profile.save()
+        if existing is None:
+            _profile_create(profile)
+        else:
+            profile.save()
         audit.record(
             actor,
             "missing_profile.saved",
@@ -527,6 +552,24 @@ def profile_save(*, actor: Any, person: Person, version: int | None, data: Profi
             detail={"created": existing is None},
         )
     return profile
+
+
+def _profile_create(profile: MissingProfile) -> None:
+    """Save a first profile. If another first profile for the young person was saved at the same moment
+    (two systems, or two pages), this one is stale: refused as a conflict, never a server error."""
+    try:
+        with transaction.atomic():  # a savepoint, so the refusal leaves the outer transaction usable
+            profile.save()
+    except IntegrityError:
+        current = (
+            MissingProfile.objects.filter(person_id=profile.person_id)
+            .values_list("version", flat=True)
+            .first()
+        )
+        raise ConflictError(
+            "Someone else started this profile after you opened it. Your changes have not been saved.",
+            current_version=current or 1,
+        ) from None
 
 
 def _photo_lock(profile: MissingProfile, version: int | None) -> MissingProfilePhoto | None:

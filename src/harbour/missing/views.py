@@ -48,6 +48,7 @@ from harbour.missing.forms import (
 )
 from harbour.missing.inputs import (
     PART_2_FIELDS,
+    PROFILE_FIELDS,
     EpisodeInput,
     InterviewInput,
     ProfileInput,
@@ -470,17 +471,6 @@ def interview_complete(request: HttpRequest, interview_id: UUID) -> HttpResponse
 
 
 # --- the Philomena profile ------------------------------------------------------------------------------
-
-
-PROFILE_FIELDS = (
-    "description",
-    "associates",
-    "places",
-    "phones_social",
-    "health",
-    "money_transport",
-    "vulnerabilities",
-)
 
 
 @login_required
