@@ -1,6 +1,7 @@
-"""The missing episodes API: list and record a young person's episodes, read one, record the return, and
-the return home interview's actions (assign, offer, decline, complete), through the app's services; and the
-police log review (the rows an import kept, linked to a young person), through the review page's."""
+"""The missing episodes API: list and record a young person's episodes, read one, re-grade it, record the
+return, and the return home interview's actions (assign, offer, decline, complete); read and keep the young
+person's Philomena profile; all through the app's services. And the police log review (the rows an import
+kept, linked to a young person), through the review page's."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from harbour.api.errors import ApiError, ErrorOut, fields_renamed
 from harbour.api.pagination import next_page_url
 from harbour.core.errors import NameOnlyError
 from harbour.missing import imports, policies, selectors, services
-from harbour.missing.models import ReturnInterview
+from harbour.missing.models import MissingProfilePhoto, ReturnInterview
 from harbour.missing.schemas import (
     AssignIn,
     CompleteIn,
@@ -29,6 +30,9 @@ from harbour.missing.schemas import (
     LogRowOut,
     LogRowPage,
     OfferIn,
+    ProfileIn,
+    ProfileOut,
+    RegradeIn,
     ReturnIn,
     ReviewFilters,
     RowLinkIn,
@@ -37,6 +41,7 @@ from harbour.missing.schemas import (
     episode_out,
     log_row_linked_out,
     log_row_out,
+    profile_out,
 )
 from harbour.people import selectors as people_selectors
 from harbour.people.models import Person
@@ -112,6 +117,30 @@ def episodes_return(request: HttpRequest, episode_id: UUID, payload: ReturnIn) -
         actor=actor, episode=episode, version=payload.version, data=payload.to_input()
     )
     return episode_out(selectors.episode_get_for(actor=actor, episode_id=episode_id, purpose="api.returned"))
+
+
+@router.post(
+    "/episodes/{episode_id}/regrades",
+    response={200: EpisodeOut, **WRITE_ERRORS},
+    summary="Re-grade the police risk of a missing episode",
+)
+def episodes_regrade(request: HttpRequest, episode_id: UUID, payload: RegradeIn) -> EpisodeOut:
+    """Record a new police risk grade with the reason, as "Change the police risk grade" on the episode
+    page does (needs `person.edit` and full access). Answers with the episode and its `risk_grades`."""
+    actor = current_user(request)
+    episode = selectors.episode_get_for(actor=actor, episode_id=episode_id, purpose="api.regrade")
+    if not policies.can_record(actor, episode.person):
+        raise PermissionDenied
+    with fields_renamed({"grade": "risk_grade"}):
+        services.episode_regrade(
+            actor=actor,
+            episode=episode,
+            version=payload.version,
+            grade=payload.risk_grade,
+            reason=payload.reason,
+            changed_at=payload.changed_at,
+        )
+    return episode_out(selectors.episode_get_for(actor=actor, episode_id=episode_id, purpose="api.regraded"))
 
 
 def _interview(request: HttpRequest, interview_id: UUID) -> tuple[Any, ReturnInterview]:
@@ -201,6 +230,44 @@ def interviews_complete(request: HttpRequest, interview_id: UUID, payload: Compl
         actor=actor, interview=interview, version=payload.version, data=payload.to_input()
     )
     return _worked(actor, interview)
+
+
+# --- the Philomena profile ---------------------------------------------------------------------------
+
+
+def _has_photo(profile: Any) -> bool:
+    return profile is not None and MissingProfilePhoto.objects.filter(profile=profile).exists()
+
+
+@router.get(
+    "/people/{person_id}/profile",
+    response={200: ProfileOut, **ERRORS},
+    summary="Read a young person's missing profile",
+)
+def profile_get(request: HttpRequest, person_id: UUID) -> ProfileOut:
+    """The young person's Philomena profile (Part 1), for those who see their record in full (404
+    otherwise), as the profile page and its PDF show it. With no profile yet, every box is empty and
+    `version` is null. The photo is not in the API."""
+    person, profile = selectors.profile_get_for(actor=current_user(request), person_id=person_id)
+    return profile_out(person.pk, profile, has_photo=_has_photo(profile))
+
+
+@router.put(
+    "/people/{person_id}/profile",
+    response={200: ProfileOut, **WRITE_ERRORS},
+    summary="Save a young person's missing profile",
+)
+def profile_put(request: HttpRequest, person_id: UUID, payload: ProfileIn) -> ProfileOut:
+    """Replace the whole profile, as saving the profile page does (needs `person.edit` and full access):
+    every box, empty text for an empty one, and the `version` you read (null to start one; stale: 409)."""
+    actor = current_user(request)
+    person, _profile = selectors.profile_get_for(actor=actor, person_id=person_id)
+    if not policies.can_record(actor, person):
+        raise PermissionDenied
+    profile = services.profile_save(
+        actor=actor, person=person, version=payload.version, data=payload.to_input()
+    )
+    return profile_out(person.pk, profile, has_photo=_has_photo(profile))
 
 
 # --- the police log review --------------------------------------------------------------------------

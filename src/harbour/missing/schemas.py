@@ -11,8 +11,8 @@ from ninja import Field, Schema
 from pydantic import AwareDatetime, StringConstraints
 
 from harbour.access.policies import FULL, NAME_ONLY, AccessLevel
-from harbour.missing.inputs import EpisodeInput, InterviewInput, ReturnInput
-from harbour.missing.models import MissingEpisode, UnmatchedLogRow
+from harbour.missing.inputs import PROFILE_FIELDS, EpisodeInput, InterviewInput, ProfileInput, ReturnInput
+from harbour.missing.models import MissingEpisode, MissingProfile, UnmatchedLogRow
 from harbour.people.schemas import MAX_PAGE, MAX_PAGE_SIZE, Code, Email, StrictInput, Text60, Text200
 
 LongText = Annotated[str, StringConstraints(max_length=10_000)]
@@ -59,6 +59,19 @@ class ReturnIn(StrictInput):
 
     def to_input(self) -> ReturnInput:
         return ReturnInput(**self.dict(exclude={"version"}))
+
+
+class RegradeIn(StrictInput):
+    version: int = Field(..., ge=1, strict=True, description="The episode's version as read (stale: 409).")
+    risk_grade: Code = Field(
+        ..., description="The new police risk grade code: `no-apparent-risk`, `low`, `medium` or `high`."
+    )
+    reason: LongText = Field(..., description="Why the risk grade changed (required).")
+    changed_at: AwareDatetime | None = Field(
+        None,
+        description="When the police re-graded it, with a time zone offset (default: now). Not in the "
+        "future, not before the episode started or its latest grade.",
+    )
 
 
 class AssignIn(StrictInput):
@@ -133,6 +146,12 @@ class InterviewOut(Schema):
     indicator_codes: list[str] = Field(default_factory=list)
 
 
+class RiskGradeOut(Schema):
+    grade: str = Field(description="A police risk grade code.")
+    changed_at: datetime
+    reason: str = Field(description="Why it changed; empty for the first grade.")
+
+
 class EpisodeOut(Schema):
     id: UUID
     version: int
@@ -145,6 +164,9 @@ class EpisodeOut(Schema):
     reported_by: str
     police_reference: str
     risk_grade: str | None
+    risk_grades: list[RiskGradeOut] = Field(
+        default_factory=list, description="The first grade and each re-grade, oldest first."
+    )
     placement_name: str
     out_of_area: bool
     placing_authority: str
@@ -212,6 +234,10 @@ def episode_out(episode: MissingEpisode) -> EpisodeOut:
         reported_by=episode.reported_by,
         police_reference=episode.police_reference,
         risk_grade=episode.risk_grade.code if episode.risk_grade else None,
+        risk_grades=[
+            RiskGradeOut(grade=change.grade.code, changed_at=change.changed_at, reason=change.reason)
+            for change in episode.grade_changes.all()
+        ],
         placement_name=episode.placement_name,
         out_of_area=episode.out_of_area,
         placing_authority=episode.placing_authority,
@@ -229,6 +255,59 @@ def episode_out(episode: MissingEpisode) -> EpisodeOut:
         taken_with_them=episode.taken_with_them,
         source=episode.source,
         interview=interview_out,
+    )
+
+
+# --- the Philomena profile ---------------------------------------------------------------------------
+
+
+class ProfileIn(StrictInput):
+    """The whole profile, as the page's form sends it: every box, empty text for an empty one."""
+
+    version: int | None = Field(
+        ...,
+        ge=1,
+        strict=True,
+        description="The profile's version as read; null when there is no profile yet (stale: 409).",
+    )
+    description: LongText = Field(
+        ..., description="Height, build, hair, distinguishing marks, usual clothing."
+    )
+    associates: LongText = Field(..., description="Friends and associates.")
+    places: LongText = Field(..., description="Addresses and places they go to.")
+    phones_social: LongText = Field(..., description="Phones and social media.")
+    health: LongText = Field(..., description="Health and medication.")
+    money_transport: LongText = Field(..., description="Bank cards, travel passes, how they usually travel.")
+    vulnerabilities: LongText = Field(..., description="Vulnerabilities and missing history.")
+
+    def to_input(self) -> ProfileInput:
+        return ProfileInput(**self.dict(exclude={"version"}))
+
+
+class ProfileOut(Schema):
+    person_id: UUID
+    version: int | None = Field(description="Null when there is no profile yet: send null to start one.")
+    description: str
+    associates: str
+    places: str
+    phones_social: str
+    health: str
+    money_transport: str
+    vulnerabilities: str
+    updated_at: datetime | None
+    updated_by: str = Field("", description="Who saved it last.")
+    has_photo: bool = Field(description="Whether it has a photo (the photo itself is not in the API).")
+
+
+def profile_out(person_id: UUID, profile: MissingProfile | None, *, has_photo: bool) -> ProfileOut:
+    values = {name: getattr(profile, name) if profile else "" for name in PROFILE_FIELDS}
+    return ProfileOut(
+        person_id=person_id,
+        version=profile.version if profile else None,
+        **values,
+        updated_at=profile.updated_at if profile else None,
+        updated_by=str(profile.updated_by) if profile and profile.updated_by else "",
+        has_photo=has_photo,
     )
 
 

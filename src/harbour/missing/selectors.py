@@ -62,7 +62,7 @@ def _episodes() -> QuerySet[MissingEpisode]:
         "interview__interviewer",
         "interview__team",
         "interview__decline_reason",
-    ).prefetch_related("interview__factors")
+    ).prefetch_related("interview__factors", "grade_changes__grade")
 
 
 def history_for(*, actor: Any, person_id: UUID) -> MissingHistory:
