@@ -44,6 +44,10 @@ class Api:
         data = body if isinstance(body, (str, bytes)) else json.dumps(body)
         return self.client.patch(url, data=data, content_type="application/json", **self.headers)
 
+    def put(self, url: str, body: Any) -> Any:
+        data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+        return self.client.put(url, data=data, content_type="application/json", **self.headers)
+
 
 def bearer_headers(user: User, name: str = "tests") -> dict[str, str]:
     _, raw = api_token_create(actor=None, user=user, name=name, expires_at=None)

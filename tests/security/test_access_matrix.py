@@ -145,9 +145,11 @@ def _person_routes() -> set[str]:
 API_PERSON_ROUTES = {
     ("get", "/api/v1/people/{person_id}"),
     ("patch", "/api/v1/people/{person_id}"),
-    # Missing episodes: checked by tests/security/test_missing_pages_matrix.py.
+    # Missing episodes and the profile: checked by tests/security/test_missing_pages_matrix.py.
     ("get", "/api/v1/missing/people/{person_id}/episodes"),
     ("post", "/api/v1/missing/people/{person_id}/episodes"),
+    ("get", "/api/v1/missing/people/{person_id}/profile"),
+    ("put", "/api/v1/missing/people/{person_id}/profile"),
 }
 
 

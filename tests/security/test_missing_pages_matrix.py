@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from harbour.missing.inputs import PROFILE_FIELDS
 from tests.api.conftest import bearer_headers
 from tests.missing.helpers import record, record_return
 from tests.security.test_access_matrix import ACTORS, FULL, _user
@@ -148,7 +149,57 @@ def test_api_matrix(world, made):
         # An empty body is refused by the schema (422) before any access check, for everyone signed in.
         if response.status_code != 422:
             failures.append(f"{actor} POST episodes: expected 422, got {response.status_code}")
+        # The profile reads in full only (the PDF's rule); no one has a profile in this world.
+        response = client.get(f"/api/v1/missing/people/{world.inside.pk}/profile", **headers)
+        if response.status_code != expected:
+            failures.append(f"{actor} GET profile: expected {expected}, got {response.status_code}")
+        # Writes with well-formed bodies the service refuses (no grade or reason; an empty profile): 422 for
+        # those who may record, 403 for others who see her in full, 404 for everyone else.
+        for method, url, body in (
+            (
+                client.post,
+                f"/api/v1/missing/episodes/{made['episode'].pk}/regrades",
+                {"version": made["episode"].version, "risk_grade": "", "reason": ""},
+            ),
+            (
+                client.put,
+                f"/api/v1/missing/people/{world.inside.pk}/profile",
+                {"version": None, **dict.fromkeys(PROFILE_FIELDS, "")},
+            ),
+        ):
+            response = method(url, data=json.dumps(body), content_type="application/json", **headers)
+            wanted = _status_for(actor, "record")
+            if response.status_code != wanted:
+                failures.append(
+                    f"{actor} {method.__name__} {url}: expected {wanted}, got {response.status_code}"
+                )
     assert not failures, "\n".join(failures)
+
+
+# The missing API's routes for one episode or one young person, all checked by test_api_matrix above.
+EPISODE_AND_PERSON_API = {
+    ("get", "/api/v1/missing/people/{person_id}/episodes"),
+    ("post", "/api/v1/missing/people/{person_id}/episodes"),
+    ("get", "/api/v1/missing/episodes/{episode_id}"),
+    ("post", "/api/v1/missing/episodes/{episode_id}/regrades"),
+    ("get", "/api/v1/missing/people/{person_id}/profile"),
+    ("put", "/api/v1/missing/people/{person_id}/profile"),
+}
+
+
+def test_every_episode_and_person_api_route_is_in_the_matrix():
+    """Routes for one episode or one young person (the return and the interviews' actions are checked
+    in tests/missing/test_api_return_and_interview.py)."""
+    from harbour.api.api import api
+
+    routes = {
+        (method, path)
+        for path, methods in api.get_openapi_schema()["paths"].items()
+        if path.startswith(("/api/v1/missing/people/", "/api/v1/missing/episodes/"))
+        and not path.endswith("/return")
+        for method in methods
+    }
+    assert routes == EPISODE_AND_PERSON_API
 
 
 def test_notices_are_personal(world, made):
