@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 
@@ -59,3 +60,28 @@ class Town(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class UploadedFile(BaseModel):
+    """A file uploaded on an import page and kept, for whoever uploaded it only, until it is imported.
+
+    Each importing app has its own model on this base (its statuses and outcome differ); the shared
+    steps are in ``harbour.core.uploads``. The file's bytes are personal data: kept only while the upload
+    waits, emptied once it is imported or fails, and by ``harbour tick`` once ``expires_at`` has passed.
+    Nothing here goes in a URL, the session or a log.
+    """
+
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    # The file as uploaded; None once imported, failed, refused or expired.
+    content = models.BinaryField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    failure = models.CharField(max_length=300, blank=True, help_text="Why it was not imported.")
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]

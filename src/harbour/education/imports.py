@@ -28,6 +28,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from harbour.audit import services as audit
+from harbour.core import uploads
 from harbour.core.errors import NameOnlyError, locked_for_update
 from harbour.education import policies, services
 from harbour.education.inputs import ExclusionInput, MissingEducationInput
@@ -284,9 +285,7 @@ def decode(content: bytes) -> str:
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ImportRefusedError(
-            "The file is not UTF-8 text: save it from the spreadsheet as CSV UTF-8."
-        ) from error
+        raise ImportRefusedError(uploads.NOT_UTF8) from error
 
 
 def check_file(

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from harbour.core.models import BaseModel, ReferenceData
+from harbour.core.models import BaseModel, ReferenceData, UploadedFile
 
 
 class Term(ReferenceData):
@@ -414,13 +414,9 @@ class UnmatchedImportRow(BaseModel):
         return f"Line {self.line_number} of {self.batch}"
 
 
-class EducationUpload(BaseModel):
-    """A list uploaded on the import page, kept between its check and its import.
-
-    The file's bytes are personal data: they are kept only while the upload waits to be imported (at
-    most ``uploads.KEPT_HOURS``), emptied once it is imported or fails, and emptied by ``harbour tick``
-    when it expires. Only whoever uploaded it can see it. Nothing here goes in a URL, the session or a log.
-    """
+class EducationUpload(UploadedFile):
+    """A list uploaded on the import page, kept between its check and its import (at most
+    ``core.uploads.KEPT_HOURS``). Only whoever uploaded it can see it (see ``UploadedFile``)."""
 
     class Status(models.TextChoices):
         READY = "ready", "Checked: ready to import"
@@ -431,21 +427,11 @@ class EducationUpload(BaseModel):
         FAILED = "failed", "Not imported"
         EXPIRED = "expired", "Expired before it was imported"
 
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=12, choices=ImportBatch.Kind.choices)
-    file_name = models.CharField(max_length=255)
-    file_sha256 = models.CharField(max_length=64)
-    size = models.PositiveIntegerField()
-    # The file as uploaded; None once imported, failed, refused or expired.
-    content = models.BinaryField(null=True, blank=True, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices)
     rows = models.PositiveIntegerField(default=0, help_text="Rows without a problem when checked.")
     problems = models.PositiveIntegerField(default=0, help_text="Problems found when checked.")
-    expires_at = models.DateTimeField()
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     batch = models.ForeignKey(ImportBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    failure = models.CharField(max_length=300, blank=True, help_text="Why it was not imported.")
 
     class Meta:
         ordering = ["-created_at"]

@@ -22,19 +22,16 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from harbour.audit import services as audit
+from harbour.core import uploads as shared
 from harbour.education import imports, policies
 from harbour.education.models import EducationUpload
 
 logger = logging.getLogger(__name__)
 
-# How long an upload checked and not yet imported is kept: long enough to come back to it after a
-# meeting, short enough that a forgotten list does not sit in the database.
-KEPT_HOURS = 24
+KEPT_HOURS = shared.KEPT_HOURS
 
 WEB_MAPPING_HINT = (
     "Name the column in the file's first row as this page shows, or import the file with "
@@ -65,12 +62,7 @@ def upload_check(*, actor: Any, kind: str, file_name: str, content: bytes) -> Up
         raise ValidationError({"kind": "Choose which list the file is."})
     limit = settings.HARBOUR_EDUCATION_UPLOAD_MAX_BYTES
     if len(content) > limit:
-        raise ValidationError(
-            {
-                "file": f"The file must be smaller than {filesizeformat(limit)}. Split it, or ask an "
-                "administrator to import it with harbour education_import."
-            }
-        )
+        raise ValidationError({"file": shared.too_large(limit, "harbour education_import")})
     if not content:
         raise ValidationError({"file": "The selected file is empty."})
     refusal = ""
@@ -97,7 +89,7 @@ def upload_check(*, actor: Any, kind: str, file_name: str, content: bytes) -> Up
             status=Status.READY if ready else Status.REFUSED,
             rows=len(parsed),
             problems=len(errors) + (1 if refusal else 0),
-            expires_at=timezone.now() + dt.timedelta(hours=KEPT_HOURS),
+            expires_at=shared.kept_until(),
         )
         audit.record(
             actor,
@@ -123,16 +115,20 @@ def upload_confirm(*, actor: Any, upload: EducationUpload) -> bool:
     now = timezone.now()
     with transaction.atomic():
         # One conditional UPDATE: of two requests at once, only one finds the upload ready.
-        sent = EducationUpload.objects.filter(
-            pk=upload.pk, uploaded_by=actor, status=Status.READY, expires_at__gt=now
-        ).update(status=Status.QUEUED, confirmed_at=now, updated_at=now, version=F("version") + 1)
+        sent = shared.claim(
+            EducationUpload.objects.filter(
+                pk=upload.pk, uploaded_by=actor, status=Status.READY, expires_at__gt=now
+            ),
+            status=Status.QUEUED,
+            confirmed_at=now,
+        )
         if sent:
             audit.record(
                 actor, "education.upload_confirmed", upload, detail={"kind": upload.kind, "rows": upload.rows}
             )
             upload_id = str(upload.pk)
             transaction.on_commit(lambda: _enqueue(upload_id))
-    return bool(sent)
+    return sent
 
 
 def _enqueue(upload_id: str) -> None:
@@ -156,11 +152,8 @@ FAILURES = {
 def upload_import(*, upload_id: Any) -> str:
     """Import a confirmed upload (the background task). Runs the import at most once: only the run
     that moves the upload from queued to importing goes on. Returns what became of it."""
-    now = timezone.now()
-    started = EducationUpload.objects.filter(pk=upload_id, status=Status.QUEUED).update(
-        status=Status.IMPORTING, updated_at=now, version=F("version") + 1
-    )
-    if not started:
+    queued = EducationUpload.objects.filter(pk=upload_id, status=Status.QUEUED)
+    if not shared.claim(queued, status=Status.IMPORTING):
         return "skipped"
     upload = EducationUpload.objects.select_related("uploaded_by").get(pk=upload_id)
     code = ""
@@ -191,28 +184,18 @@ def upload_import(*, upload_id: Any) -> str:
 
 def _finish(upload_id: Any, *, status: str, batch: Any = None, failure: str = "") -> None:
     """The upload's outcome; its content is emptied whatever it was."""
-    EducationUpload.objects.filter(pk=upload_id).update(
-        status=status,
-        batch=batch,
-        failure=failure,
-        content=None,
-        finished_at=timezone.now(),
-        updated_at=timezone.now(),
-        version=F("version") + 1,
-    )
+    shared.finish(EducationUpload.objects.filter(pk=upload_id), status=status, batch=batch, failure=failure)
 
 
 def uploads_expire(now: dt.datetime) -> int:
     """Empty the content of uploads past their time (the tick job ``education.uploads``); those still
     waiting to be imported become expired. Returns how many were emptied."""
-    waiting = {Status.READY, Status.QUEUED, Status.IMPORTING}
-    count = 0
-    due = EducationUpload.objects.filter(expires_at__lte=now, content__isnull=False).defer("content")
-    for upload in due.select_related("uploaded_by").order_by("pk"):
-        status = Status.EXPIRED if upload.status in waiting else upload.status
-        EducationUpload.objects.filter(pk=upload.pk).update(
-            content=None, status=status, updated_at=now, version=F("version") + 1
-        )
-        audit.record(None, "education.upload_expired", upload, detail={"was": upload.status})
-        count += 1
-    return count
+    return shared.expire(
+        EducationUpload.objects.all(),
+        now,
+        waiting={Status.READY, Status.QUEUED, Status.IMPORTING},
+        expired=Status.EXPIRED,
+        record=lambda upload: audit.record(
+            None, "education.upload_expired", upload, detail={"was": upload.status}
+        ),
+    )
