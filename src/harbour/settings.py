@@ -319,6 +319,11 @@ HARBOUR_QUEUE_THREADS = int(os.environ.get("HARBOUR_QUEUE_THREADS", "3"))
 # The largest list of exclusions or children missing education the education import page takes, in
 # bytes (5 MB, about 70,000 rows). Larger files: `harbour education_import`.
 HARBOUR_EDUCATION_UPLOAD_MAX_BYTES = int(os.environ.get("HARBOUR_EDUCATION_UPLOAD_MAX_BYTES", "5242880"))
+# The largest police missing-persons log the police log import page takes, in bytes (100 MB, about a
+# million rows). Larger files: `harbour missing_import`.
+HARBOUR_POLICE_LOG_UPLOAD_MAX_BYTES = int(
+    os.environ.get("HARBOUR_POLICE_LOG_UPLOAD_MAX_BYTES", str(100 * 1024 * 1024))
+)
 
 # Logs carry request ids and audit codes, never names or other personal data.
 LOGGING = {

@@ -11,6 +11,7 @@ from collections.abc import Callable, Collection
 from typing import Any, TextIO
 
 from django.db.models import F, QuerySet
+from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
@@ -41,6 +42,15 @@ def csv_text(content: bytes) -> TextIO:
     return io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig", newline="")
 
 
+def upload_for(uploads: QuerySet[Any], *, actor: Any, upload_id: Any) -> Any:
+    """An upload, for whoever uploaded it only: 404 alike for one that does not exist and someone
+    else's. Without its content (a page never shows the rows)."""
+    upload = uploads.filter(pk=upload_id, uploaded_by=actor).defer("content").first()
+    if upload is None:
+        raise Http404
+    return upload
+
+
 def claim(uploads: QuerySet[Any], **changes: Any) -> bool:
     """Apply ``changes`` to the upload ``uploads`` finds (filtered on the status it must be in) in one
     conditional UPDATE, and say whether it was found. Of two requests or task runs at once only one
@@ -62,7 +72,7 @@ def expire(
     *,
     waiting: Collection[str],
     expired: str,
-    record: Callable[[Any], None],
+    record: Callable[[Any], object],
 ) -> int:
     """Empty the content of the uploads past their time (a tick job); those still waiting to be imported
     (``waiting`` statuses) become ``expired``. ``record`` audits each, before its status changes.

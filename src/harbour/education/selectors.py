@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from harbour.access import policies as access
 from harbour.audit import services as audit
+from harbour.core import uploads
 from harbour.education import indicators, policies
 from harbour.education.models import (
     AlternativeProvision,
@@ -229,12 +230,7 @@ def upload_get_for(*, actor: Any, upload_id: UUID) -> EducationUpload:
     (403 otherwise), and 404 alike for an upload that does not exist and someone else's. Without its
     content (the page never shows the rows); not audited, as it shows counts and the file's name only."""
     policies.require_import(actor)
-    upload = (
-        EducationUpload.objects.filter(pk=upload_id, uploaded_by=actor)
-        .defer("content")
-        .select_related("batch")
-        .first()
+    upload: EducationUpload = uploads.upload_for(
+        EducationUpload.objects.select_related("batch"), actor=actor, upload_id=upload_id
     )
-    if upload is None:
-        raise Http404
     return upload

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 
 from harbour.accounts.models import Team, User
 from harbour.missing import models
@@ -368,3 +369,19 @@ class SetAsideForm(GovukForm):
         super().__init__(*args, **kwargs)
         self.row_id = row.pk
         self.fields["resolution"].label = f"What happened to line {row.line_number}"
+
+
+class PoliceLogUploadForm(GovukForm):
+    """A police missing-persons log to import (its rows are checked by the import's task)."""
+
+    file = forms.FileField(
+        label="The police log, as a CSV file",
+        error_messages={"required": "Select the CSV file to import", "empty": "The selected file is empty."},
+    )
+
+    def __init__(self, *args: Any, max_bytes: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = (
+            f"Save it as CSV UTF-8, smaller than {filesizeformat(max_bytes)}. "
+            "The first row names the columns."
+        )

@@ -123,6 +123,8 @@ INTERVIEW_COLUMNS = ("id", "episode_id", "person_id", "returned_at", "due_at")
 UNMATCHED_COLUMNS = ("id", "line_number", "import_key", "data", "best_score", "best_person_id")
 # One import loads at a time (PostgreSQL advisory lock; SQLite has one writer anyway).
 IMPORT_LOCK_KEY = 7_407_104
+# How many problems the command prints and the upload page lists (all are counted).
+MAX_ERRORS_LISTED = 200
 # How many distinct identities between two progress lines while matching.
 MATCH_PROGRESS_EVERY = 5_000
 
@@ -154,6 +156,18 @@ class ParsedRow:
     nhs_number: str = ""
     key: str = ""
     raw: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Where an import has got to, for a caller that shows it (the upload page): ``name`` is
+    "validating" (``done`` rows read, ``problems`` so far), "matching" (``done`` of ``total`` distinct
+    young people) or "loading" (``total`` rows, in one transaction: nothing more is said until it ends)."""
+
+    name: str
+    done: int = 0
+    total: int = 0
+    problems: int = 0
 
 
 @dataclass
@@ -487,11 +501,16 @@ def _held_nhs_numbers(numbers: Iterable[str]) -> dict[str, list[tuple[Any, date 
 
 
 def match_identities(
-    rows: dict[tuple[Any, ...], ParsedRow], say: Callable[[str], None] = lambda _text: None
+    rows: dict[tuple[Any, ...], ParsedRow],
+    say: Callable[[str], None] = lambda _text: None,
+    *,
+    stage: Callable[[Stage], None] = lambda _stage: None,
+    every: int = MATCH_PROGRESS_EVERY,
 ) -> dict[tuple[Any, ...], _Match]:
     """Match each distinct identity once (one row stands for all rows spelled alike): an NHS number
     held by exactly one young person links at once (unless the row's date of birth disagrees); the
-    rest go to the matcher."""
+    rest go to the matcher. ``stage`` hears how many are done every ``every``."""
+    stage(Stage("matching", 0, len(rows)))
     held = _held_nhs_numbers(row.nhs_number for row in rows.values() if row.nhs_number)
     matches: dict[tuple[Any, ...], _Match] = {}
     for done, (ask, row) in enumerate(rows.items(), start=1):
@@ -500,8 +519,9 @@ def match_identities(
             matches[ask] = _Match(holders[0][0], None, None, "nhs-number")
         else:
             matches[ask] = _matcher_says(row)
-        if done % MATCH_PROGRESS_EVERY == 0:
+        if done % every == 0:
             say(f"matched {done:,} of {len(rows):,} distinct young people named in the file")
+            stage(Stage("matching", done, len(rows)))
     say(f"matched {len(rows):,} distinct young people named in the file")
     return matches
 
@@ -588,6 +608,8 @@ def police_log_import(
     progress: Callable[[str], None] | None = None,
     progress_every: int = 10_000,
     copy: bool | None = None,
+    stage: Callable[[Stage], None] | None = None,
+    on_loaded: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     """Validate every row, match each distinct young person once, then load every new row in one
     transaction. Nothing is written if any row is bad, and nothing stays half-loaded after an error.
@@ -595,15 +617,27 @@ def police_log_import(
     ``rows()`` reads the file from its start; it is called twice (validate, then load), so a file of
     any size streams through in chunks of ``batch_size`` rather than being held in memory. ``copy``
     chooses the writer: None for COPY on PostgreSQL and ``bulk_create`` elsewhere.
+
+    ``progress`` hears lines of text (the command prints them); ``stage`` hears the same as ``Stage``s,
+    every ``progress_every`` rows or young people. Validating and matching write nothing and run outside
+    any transaction of the import's, so what ``stage`` saves is seen at once. ``on_loaded`` is called
+    inside the load's transaction once every row is written, so what it writes commits with the load.
     """
     if not policies.can_import(actor):
         raise PermissionDenied("Not allowed: import a police missing-persons log.")
-    run = _Run(rows=rows, batch_size=batch_size, say=progress or (lambda _text: None))
+    run = _Run(
+        rows=rows,
+        batch_size=batch_size,
+        say=progress or (lambda _text: None),
+        stage=stage or (lambda _stage: None),
+    )
     to_match = run.validate(progress_every)
     if not run.report.ok:
         return run.report
     started = time.perf_counter()
-    matches = match_identities(to_match, run.say)
+    matches = match_identities(
+        to_match, run.say, stage=run.stage, every=min(progress_every, MATCH_PROGRESS_EVERY)
+    )
     run.report.identities = len(matches)
     run.report.linked_by_nhs_number = sum(1 for match in matches.values() if match.how == "nhs-number")
     run.report.linked_by_matcher = sum(1 for match in matches.values() if match.how == "matcher")
@@ -615,6 +649,7 @@ def police_log_import(
         sha256=sha256,
         matches=matches,
         writer=import_load.writer_for(copy=copy),
+        on_loaded=on_loaded,
     )
     return run.report
 
@@ -628,8 +663,9 @@ class _Run:
         rows: Callable[[], Iterable[tuple[int, dict[str, str]]]],
         batch_size: int,
         say: Callable[[str], None],
+        stage: Callable[[Stage], None],
     ) -> None:
-        self.rows, self.batch_size, self.say = rows, batch_size, say
+        self.rows, self.batch_size, self.say, self.stage = rows, batch_size, say, stage
         self.report = ImportReport()
         self.clock = _Clock(self.report.timings)
         self.codes = _Codes()
@@ -671,7 +707,9 @@ class _Run:
                 chunk = []
             if report.rows % progress_every == 0:
                 self.say(f"validated {report.rows:,} rows ({len(report.errors):,} problems)")
+                self.stage(Stage("validating", report.rows, problems=len(report.errors)))
         self.say(f"validated {report.rows:,} rows ({len(report.errors):,} problems)")
+        self.stage(Stage("validating", report.rows, problems=len(report.errors)))
         if not report.errors:
             gather(chunk)
         return to_match
@@ -684,10 +722,12 @@ class _Run:
         sha256: str,
         matches: dict[tuple[Any, ...], _Match],
         writer: import_load.CopyWriter | import_load.BulkCreateWriter,
+        on_loaded: Callable[[ImportReport], None] | None = None,
     ) -> None:
         """Read the file again and write every new row, all in one transaction (with the audit event)."""
         report, clock = self.report, self.clock
         report.writer = writer.name
+        self.stage(Stage("loading", total=report.rows))
         started = time.perf_counter()
         with transaction.atomic():
             if connection.vendor == "postgresql":
@@ -723,6 +763,8 @@ class _Run:
                 raise ValueError("The file changed during the import; nothing was loaded. Run it again.")
             started = time.perf_counter()
             loader.finish()
+            if on_loaded is not None:
+                on_loaded(report)
             committing = time.perf_counter()
         # Part of the load, shown apart: PostgreSQL checks the deferred foreign keys of every row here.
         report.timings["commit"] = time.perf_counter() - committing

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from harbour.core.models import BaseModel, ReferenceData
+from harbour.core.models import BaseModel, ReferenceData, UploadedFile
 from harbour.missing.trigger_rules import validate_rule
 
 
@@ -449,3 +449,47 @@ class UnmatchedLogRow(BaseModel):
     def set_aside(self) -> bool:
         """Dealt with without linking: recorded by hand already, not known here, or in error."""
         return self.resolution in self.SET_ASIDE
+
+
+class PoliceLogUpload(UploadedFile):
+    """A police missing-persons log uploaded on the import page, kept until its uploader's import of it
+    has run (at most ``core.uploads.KEPT_HOURS``). The background task validates, matches and loads it
+    with ``imports.police_log_import`` and writes where it has got to here, for the upload's page. Only
+    whoever uploaded it can see it (see ``UploadedFile``)."""
+
+    class Status(models.TextChoices):
+        READY = "ready", "Uploaded: ready to import"
+        QUEUED = "queued", "Waiting to be imported"
+        VALIDATING = "validating", "Checking every row"
+        MATCHING = "matching", "Matching to known young people"
+        LOADING = "loading", "Loading"
+        IMPORTED = "imported", "Imported"
+        REFUSED = "refused", "Not imported: the file has problems"
+        FAILED = "failed", "Not imported"
+        EXPIRED = "expired", "Expired before it was imported"
+
+    # Statuses in which the task has the upload, or will: its page asks again for the status.
+    WAITING = frozenset({Status.QUEUED, Status.VALIDATING, Status.MATCHING, Status.LOADING})
+
+    status = models.CharField(max_length=10, choices=Status.choices)
+    rows = models.PositiveIntegerField(default=0, help_text="Rows checked so far (all of them once checked).")
+    problems = models.PositiveIntegerField(default=0, help_text="Problems found so far.")
+    # The first problems found, by line ([line, message]), as the command prints them; shown to the uploader.
+    problem_list = models.JSONField(default=list, blank=True)
+    to_match = models.PositiveIntegerField(default=0, help_text="Distinct young people the file names.")
+    matched = models.PositiveIntegerField(default=0, help_text="Of those, matched so far.")
+    progress_at = models.DateTimeField(null=True, blank=True)
+    log_import = models.ForeignKey(
+        PoliceLogImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["uploaded_by", "-created_at"], name="missing_upload_by")]
+
+    def __str__(self) -> str:
+        return f"Police log uploaded as {self.file_name}"
+
+    @property
+    def waiting(self) -> bool:
+        return self.status in self.WAITING

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -19,12 +20,14 @@ from django.utils import timezone
 from harbour.access import policies as access
 from harbour.accounts.models import User
 from harbour.audit import services as audit
+from harbour.core import uploads
 from harbour.missing import policies
 from harbour.missing.models import (
     MissingEpisode,
     MissingNotice,
     MissingProfile,
     MissingProfilePhoto,
+    PoliceLogUpload,
     ReturnInterview,
     TriggerFiring,
 )
@@ -232,3 +235,15 @@ def notices_unread_for(*, actor: Any, limit: int = 200) -> list[MissingNotice]:
 
 def notices_unread_count(*, actor: Any) -> int:
     return _unread_notices(actor).count()
+
+
+def upload_get_for(*, actor: Any, upload_id: UUID) -> PoliceLogUpload:
+    """A police log uploaded on the import page, for whoever uploaded it only: import holders (403
+    otherwise), and 404 alike for an upload that does not exist and someone else's. Without its content;
+    not audited, as its page shows counts, problems by line and the file's name only."""
+    if not policies.can_import(actor):
+        raise PermissionDenied("Not allowed: import a police missing-persons log.")
+    upload: PoliceLogUpload = uploads.upload_for(
+        PoliceLogUpload.objects.select_related("log_import"), actor=actor, upload_id=upload_id
+    )
+    return upload

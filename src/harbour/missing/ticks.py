@@ -6,6 +6,8 @@
   ``return_interview.breach_reported`` in the audit trail.
 - ``missing.triggers``: evaluate the triggers for young people with recent episodes (they fire once per
   condition; see triggers.py).
+- ``missing.uploads``: empty the content of police logs uploaded on the import page and not imported
+  within ``core.uploads.KEPT_HOURS`` (see uploads.py); ``police_log.upload_expired`` in the audit trail.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.utils import timezone
 from harbour.accounts.models import User
 from harbour.audit import services as audit
 from harbour.core.ticks import TickJob, register
-from harbour.missing import notifications, triggers
+from harbour.missing import notifications, triggers, uploads
 from harbour.missing.models import MissingNotice, ReturnInterview
 
 OPEN = ReturnInterview.OPEN_STATUSES
@@ -88,5 +90,12 @@ def register_jobs() -> None:
     register(
         TickJob(
             "missing.triggers", "Fire missing-episode triggers (once per condition)", triggers.evaluate_all
+        )
+    )
+    register(
+        TickJob(
+            "missing.uploads",
+            "Empty the content of uploaded police logs not imported within a day",
+            uploads.uploads_expire,
         )
     )

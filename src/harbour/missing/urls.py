@@ -32,4 +32,9 @@ urlpatterns = [
     path("police-log/review/<uuid:row_id>/link/", views.unmatched_link, name="unmatched_link"),
     path("police-log/review/<uuid:row_id>/choose/", views.unmatched_choose, name="unmatched_choose"),
     path("police-log/review/<uuid:row_id>/set-aside/", views.unmatched_set_aside, name="unmatched_set_aside"),
+    # Importing a police log from the page: kept on upload, imported in the background once confirmed.
+    # Only the uploader sees an upload (404 for anyone else).
+    path("police-log/uploads/new/", views.upload_new, name="upload_new"),
+    path("police-log/uploads/<uuid:upload_id>/", views.upload, name="upload"),
+    path("police-log/uploads/<uuid:upload_id>/import/", views.upload_confirm, name="upload_confirm"),
 ]

@@ -31,13 +31,14 @@ from harbour.access import policies as access
 from harbour.accounts.models import User
 from harbour.audit import services as audit
 from harbour.core.errors import ConflictError
-from harbour.missing import imports, offers, policies, selectors, services
+from harbour.missing import imports, offers, policies, selectors, services, uploads
 from harbour.missing.forms import (
     AssignForm,
     DeclineForm,
     EpisodeForm,
     InterviewForm,
     OfferForm,
+    PoliceLogUploadForm,
     ProfileForm,
     ProfilePhotoForm,
     ProfilePhotoRemoveForm,
@@ -831,3 +832,73 @@ def unmatched_choose(request: HttpRequest, row_id: UUID) -> HttpResponse:
 def _review_url(page: str | None) -> str:
     """The review list at the page the reviewer came from."""
     return paging.with_page(reverse("missing:unmatched"), page)
+
+
+# --- importing a police log from the page (import holders) --------------------------------------------
+
+
+@login_required
+@never_cache
+@require_http_methods(GET_POST)
+def upload_new(request: HttpRequest) -> HttpResponse:
+    """Upload a police log to import. It is kept for its uploader, who then confirms the import."""
+    if not policies.can_import(request.user):
+        raise PermissionDenied
+    limit = settings.HARBOUR_POLICE_LOG_UPLOAD_MAX_BYTES
+    form = PoliceLogUploadForm(request.POST or None, request.FILES or None, max_bytes=limit)
+    context: dict[str, Any] = {
+        "form": form,
+        "max_bytes": limit,
+        "fields": [(name, name in imports.REQUIRED) for name in imports.FIELDS],
+    }
+    if request.method != "POST":
+        return render(request, "missing/upload_new.html", context)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            stored = uploads.upload_store(
+                actor=request.user,
+                file_name=upload.name or "",
+                content=upload.read(limit + 1),  # one byte more than allowed is enough to refuse it
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return redirect("missing:upload", stored.pk)
+    return render(request, "missing/upload_new.html", context, status=422)
+
+
+@login_required
+@never_cache
+def upload(request: HttpRequest, upload_id: UUID) -> HttpResponse:
+    """An upload's page: ready to import, where its import has got to, imported (what became of the
+    rows), or not imported with its problems by line or the reason. While the import runs, it asks again
+    every few seconds (htmx) for the status."""
+    item = selectors.upload_get_for(actor=request.user, upload_id=upload_id)
+    context = {
+        "upload": item,
+        "expired": item.status == item.Status.READY and item.expires_at <= timezone.now(),
+        "failure": uploads.FAILURES.get(item.failure, ""),
+        "more": max(item.problems - len(item.problem_list), 0),
+        "kept_hours": uploads.shared.KEPT_HOURS,
+    }
+    if getattr(request, "htmx", False):
+        # The status only; 286 tells htmx to stop asking once the upload no longer waits.
+        return render(request, "missing/upload.html#status", context, status=200 if item.waiting else 286)
+    return render(request, "missing/upload.html", context)
+
+
+@login_required
+@never_cache
+@require_POST
+def upload_confirm(request: HttpRequest, upload_id: UUID) -> HttpResponse:
+    """Import an uploaded log. A second click (or tab) finds it sent already: it is imported once."""
+    item = selectors.upload_get_for(actor=request.user, upload_id=upload_id)
+    if not uploads.upload_confirm(actor=request.user, upload=item):
+        item = selectors.upload_get_for(actor=request.user, upload_id=upload_id)
+        if item.status in {item.Status.READY, item.Status.EXPIRED}:
+            hours = uploads.shared.KEPT_HOURS
+            messages.error(request, f"This file was kept for {hours} hours and has expired. Upload it again.")
+        else:
+            messages.info(request, "This file had already been sent to be imported: it is imported once.")
+    return redirect("missing:upload", item.pk)

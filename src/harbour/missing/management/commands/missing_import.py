@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from harbour.accounts.models import User
 from harbour.missing import imports
 
-MAX_ERRORS_SHOWN = 200
+MAX_ERRORS_SHOWN = imports.MAX_ERRORS_LISTED
 
 
 def _mapping(path: Path | None) -> dict[str, str]:
