@@ -10,8 +10,12 @@ import io
 from collections.abc import Callable, Collection
 from typing import Any, TextIO
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import F, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
@@ -61,6 +65,31 @@ def claim(uploads: QuerySet[Any], **changes: Any) -> bool:
     return bool(uploads.update(version=F("version") + 1, **changes))
 
 
+def confirm(
+    uploads: QuerySet[Any],
+    *,
+    actor: Any,
+    upload: Any,
+    record: Callable[[], object],
+    enqueue: Callable[[str], object],
+) -> bool:
+    """Send an upload ready to import to its task, once: True when this call sent it; False when it had
+    already been sent (a second click, a second tab), has expired or is not ready. ``record`` audits it
+    (in the same transaction) and ``enqueue`` queues the task with the upload's id once it commits."""
+    if upload.uploaded_by_id != actor.pk:
+        raise PermissionDenied("Only whoever uploaded a file can import it.")
+    now = timezone.now()
+    status = type(upload).Status
+    with transaction.atomic():
+        ready = uploads.filter(pk=upload.pk, uploaded_by=actor, status=status.READY, expires_at__gt=now)
+        sent = claim(ready, status=status.QUEUED, confirmed_at=now)
+        if sent:
+            record()
+            upload_id = str(upload.pk)
+            transaction.on_commit(lambda: enqueue(upload_id))
+    return sent
+
+
 def finish(uploads: QuerySet[Any], **changes: Any) -> bool:
     """Record an upload's outcome; its content is emptied whatever the outcome."""
     return claim(uploads, content=None, finished_at=timezone.now(), **changes)
@@ -85,3 +114,24 @@ def expire(
         record(upload)
         count += 1
     return count
+
+
+def status_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """An upload's page (``context["upload"]``), or for htmx its ``status`` partial alone: 286 tells htmx
+    to stop asking once the upload no longer waits. ``expired`` and ``kept_hours`` are added."""
+    upload = context["upload"]
+    past = upload.expires_at <= timezone.now()
+    context.setdefault("expired", upload.status == upload.Status.READY and past)
+    context.setdefault("kept_hours", KEPT_HOURS)
+    if getattr(request, "htmx", False):
+        return render(request, f"{template}#status", context, status=200 if upload.waiting else 286)
+    return render(request, template, context)
+
+
+def tell_not_sent(request: HttpRequest, upload: Any) -> None:
+    """Say why confirming an upload sent nothing: it has expired, or it had been sent already."""
+    if upload.status in {upload.Status.READY, upload.Status.EXPIRED}:
+        hours = KEPT_HOURS
+        messages.error(request, f"This file was kept for {hours} hours and has expired. Upload it again.")
+    else:
+        messages.info(request, "This file had already been sent to be imported: it is imported once.")

@@ -22,7 +22,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from harbour.audit import services as audit
 from harbour.core import uploads as shared
@@ -110,25 +109,15 @@ def upload_confirm(*, actor: Any, upload: EducationUpload) -> bool:
     """Send a checked upload to be imported. True when this call sent it; False when it had already
     been sent (a second click, a second tab), has expired or is not ready: it is imported once."""
     policies.require_import(actor)
-    if upload.uploaded_by_id != actor.pk:
-        raise PermissionDenied("Only whoever uploaded a list can import it.")
-    now = timezone.now()
-    with transaction.atomic():
-        # One conditional UPDATE: of two requests at once, only one finds the upload ready.
-        sent = shared.claim(
-            EducationUpload.objects.filter(
-                pk=upload.pk, uploaded_by=actor, status=Status.READY, expires_at__gt=now
-            ),
-            status=Status.QUEUED,
-            confirmed_at=now,
-        )
-        if sent:
-            audit.record(
-                actor, "education.upload_confirmed", upload, detail={"kind": upload.kind, "rows": upload.rows}
-            )
-            upload_id = str(upload.pk)
-            transaction.on_commit(lambda: _enqueue(upload_id))
-    return sent
+    return shared.confirm(
+        EducationUpload.objects.all(),
+        actor=actor,
+        upload=upload,
+        record=lambda: audit.record(
+            actor, "education.upload_confirmed", upload, detail={"kind": upload.kind, "rows": upload.rows}
+        ),
+        enqueue=_enqueue,
+    )
 
 
 def _enqueue(upload_id: str) -> None:

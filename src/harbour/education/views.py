@@ -19,12 +19,12 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from harbour.access import policies as access
 from harbour.audit import services as audit
+from harbour.core import uploads as shared
 from harbour.core.errors import ConflictError
 from harbour.education import forms, imports, policies, selectors, services, uploads
 from harbour.education.models import (
@@ -521,16 +521,8 @@ def upload(request: HttpRequest, upload_id: UUID) -> HttpResponse:
     """An upload's page: ready to import, waiting, importing, imported (with what became of the rows),
     or not imported and why. While it waits, it asks again every few seconds (htmx) for its status."""
     item = selectors.upload_get_for(actor=request.user, upload_id=upload_id)
-    context = {
-        "upload": item,
-        "expired": item.status == item.Status.READY and item.expires_at <= timezone.now(),
-        "failure": uploads.FAILURES.get(item.failure, ""),
-        "kept_hours": uploads.KEPT_HOURS,
-    }
-    if getattr(request, "htmx", False):
-        # The status only; 286 tells htmx to stop asking once the upload no longer waits.
-        return render(request, "education/upload.html#status", context, status=200 if item.waiting else 286)
-    return render(request, "education/upload.html", context)
+    context = {"upload": item, "failure": uploads.FAILURES.get(item.failure, "")}
+    return shared.status_page(request, "education/upload.html", context)
 
 
 @never_cache
@@ -541,9 +533,5 @@ def upload_confirm(request: HttpRequest, upload_id: UUID) -> HttpResponse:
     item = selectors.upload_get_for(actor=request.user, upload_id=upload_id)
     if not uploads.upload_confirm(actor=request.user, upload=item):
         item = selectors.upload_get_for(actor=request.user, upload_id=upload_id)
-        if item.status in {item.Status.READY, item.Status.EXPIRED}:
-            hours = uploads.KEPT_HOURS
-            messages.error(request, f"This file was kept for {hours} hours and has expired. Upload it again.")
-        else:
-            messages.info(request, "This file had already been sent to be imported: it is imported once.")
+        shared.tell_not_sent(request, item)
     return redirect("education:upload", item.pk)

@@ -80,19 +80,15 @@ def upload_confirm(*, actor: Any, upload: PoliceLogUpload) -> bool:
     """Send an uploaded log to be imported. True when this call sent it; False when it had already been
     sent (a second click, a second tab), has expired or is not ready: it is imported once."""
     _require_import(actor)
-    if upload.uploaded_by_id != actor.pk:
-        raise PermissionDenied("Only whoever uploaded a police log can import it.")
-    now = timezone.now()
-    with transaction.atomic():
-        ready = PoliceLogUpload.objects.filter(
-            pk=upload.pk, uploaded_by=actor, status=Status.READY, expires_at__gt=now
-        )
-        sent = shared.claim(ready, status=Status.QUEUED, confirmed_at=now)
-        if sent:
-            audit.record(actor, "police_log.upload_confirmed", upload, detail={"bytes": upload.size})
-            upload_id = str(upload.pk)
-            transaction.on_commit(lambda: _enqueue(upload_id))
-    return sent
+    return shared.confirm(
+        PoliceLogUpload.objects.all(),
+        actor=actor,
+        upload=upload,
+        record=lambda: audit.record(
+            actor, "police_log.upload_confirmed", upload, detail={"bytes": upload.size}
+        ),
+        enqueue=_enqueue,
+    )
 
 
 def _enqueue(upload_id: str) -> None:
@@ -144,7 +140,7 @@ def upload_import(*, upload_id: Any, progress_every: int = PROGRESS_EVERY) -> st
     if not shared.claim(queued, status=Status.VALIDATING, progress_at=timezone.now()):
         return "skipped"
     upload = PoliceLogUpload.objects.select_related("uploaded_by").get(pk=upload_id)
-    content = bytes(upload.content or b"")
+    content, upload.content = bytes(upload.content or b""), None  # one copy of the file in memory
     this = PoliceLogUpload.objects.filter(pk=upload_id)
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:

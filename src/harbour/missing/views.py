@@ -30,6 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from harbour.access import policies as access
 from harbour.accounts.models import User
 from harbour.audit import services as audit
+from harbour.core import uploads as shared
 from harbour.core.errors import ConflictError
 from harbour.missing import imports, offers, policies, selectors, services, uploads
 from harbour.missing.forms import (
@@ -877,15 +878,10 @@ def upload(request: HttpRequest, upload_id: UUID) -> HttpResponse:
     item = selectors.upload_get_for(actor=request.user, upload_id=upload_id)
     context = {
         "upload": item,
-        "expired": item.status == item.Status.READY and item.expires_at <= timezone.now(),
         "failure": uploads.FAILURES.get(item.failure, ""),
         "more": max(item.problems - len(item.problem_list), 0),
-        "kept_hours": uploads.shared.KEPT_HOURS,
     }
-    if getattr(request, "htmx", False):
-        # The status only; 286 tells htmx to stop asking once the upload no longer waits.
-        return render(request, "missing/upload.html#status", context, status=200 if item.waiting else 286)
-    return render(request, "missing/upload.html", context)
+    return shared.status_page(request, "missing/upload.html", context)
 
 
 @login_required
@@ -896,9 +892,5 @@ def upload_confirm(request: HttpRequest, upload_id: UUID) -> HttpResponse:
     item = selectors.upload_get_for(actor=request.user, upload_id=upload_id)
     if not uploads.upload_confirm(actor=request.user, upload=item):
         item = selectors.upload_get_for(actor=request.user, upload_id=upload_id)
-        if item.status in {item.Status.READY, item.Status.EXPIRED}:
-            hours = uploads.shared.KEPT_HOURS
-            messages.error(request, f"This file was kept for {hours} hours and has expired. Upload it again.")
-        else:
-            messages.info(request, "This file had already been sent to be imported: it is imported once.")
+        shared.tell_not_sent(request, item)
     return redirect("missing:upload", item.pk)
