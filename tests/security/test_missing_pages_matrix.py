@@ -55,6 +55,9 @@ REVIEW = {
     "missing:unmatched_set_aside",
 }
 TRIAGE = {"front-door-officer"}
+# Importing a police log from the page: the front door only (403); an upload is seen by its uploader only
+# (404 for another importer: tests/missing/test_uploads.py).
+UPLOADS = {"missing:upload_new", "missing:upload", "missing:upload_confirm"}
 # In this world the interview's team is Breckland's youth work team, which has no manager: only the lead
 # professional and the team manager (who may edit Jade's record) may assign; nobody is assigned yet, so
 # nobody may work it.
@@ -80,7 +83,15 @@ def _missing_routes() -> set[str]:
 
 
 def test_every_missing_page_is_in_a_matrix():
-    expected = EPISODE_PAGES | set(EPISODE_ACTIONS) | set(INTERVIEW_ACTIONS) | PERSON_PAGES | OWNED | REVIEW
+    expected = (
+        EPISODE_PAGES
+        | set(EPISODE_ACTIONS)
+        | set(INTERVIEW_ACTIONS)
+        | PERSON_PAGES
+        | OWNED
+        | REVIEW
+        | UPLOADS
+    )
     assert _missing_routes() == expected
 
 
@@ -336,3 +347,38 @@ def test_police_log_review_api_matrix(world):
     assert not failures, "\n".join(failures)
     row.refresh_from_db()
     assert row.resolved_at is None
+
+
+def test_police_log_upload_matrix(world):
+    from harbour.missing.models import PoliceLogImport, PoliceLogUpload
+
+    upload = PoliceLogUpload.objects.create(
+        uploaded_by=world.users["front-door-officer"],
+        file_name="log.csv",
+        file_sha256="0" * 64,
+        size=9,
+        content=b"synthetic",
+        status=PoliceLogUpload.Status.READY,
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    failures = []
+    for actor in ACTORS:
+        client = Client()
+        client.force_login(_user(world, actor))
+        expected = 200 if actor in TRIAGE else 403
+        for url in (reverse("missing:upload_new"), reverse("missing:upload", args=[upload.pk])):
+            response = client.get(url)
+            if response.status_code != expected:
+                failures.append(f"{actor} GET {url}: expected {expected}, got {response.status_code}")
+        # Posting no file: the form back for the front door (422), 403 for everyone else.
+        response = client.post(reverse("missing:upload_new"), {})
+        if response.status_code != (422 if actor in TRIAGE else 403):
+            failures.append(f"{actor} POST upload_new: got {response.status_code}")
+        if actor not in TRIAGE:
+            response = client.post(reverse("missing:upload_confirm", args=[upload.pk]))
+            if response.status_code != 403:
+                failures.append(f"{actor} POST upload_confirm: expected 403, got {response.status_code}")
+    assert not failures, "\n".join(failures)
+    upload.refresh_from_db()
+    assert upload.status == PoliceLogUpload.Status.READY
+    assert not PoliceLogImport.objects.exists()

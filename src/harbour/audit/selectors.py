@@ -101,6 +101,10 @@ ACTION_LABELS: dict[str, str] = {
     "police_log.row_linked": "Linked a reviewed police log row to a young person",
     "police_log.row_set_aside": "Set aside a reviewed police log row (no episode created)",
     "police_log.import_undone": "Undid a whole police log import",
+    "police_log.uploaded": "Uploaded a police missing-persons log to import",
+    "police_log.upload_confirmed": "Confirmed the import of an uploaded police log",
+    "police_log.upload_failed": "An uploaded police log was not imported",
+    "police_log.upload_expired": "An uploaded police log not imported was deleted after a day",
     # Joint exploitation risk assessments
     "indicator.offered": "Offered an indicator to the joint assessment",
     "indicator.offer_withdrawn": "Withdrew an indicator offered to the joint assessment",
