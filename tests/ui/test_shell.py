@@ -285,3 +285,19 @@ def test_rate_limit_page_is_govuk_style(rf: RequestFactory, db):
     response = handler429(request)
     assert response.status_code == 429
     assert parse(response.content).find("h1").text == "Too many attempts"
+
+
+def test_no_page_says_error_twice_in_its_title():
+    """The base template puts "Error: " before the title when the page's ``form`` has errors; a page
+    that also does it for ``form.errors`` said "Error: Error:" (screen readers read the title first)."""
+    from pathlib import Path
+
+    import harbour
+
+    root = Path(harbour.__file__).parent
+    doubled = [
+        str(path.relative_to(root))
+        for path in root.rglob("templates/**/*.html")
+        if "{% block title %}{% if form.errors %}Error:" in path.read_text(encoding="utf-8")
+    ]
+    assert doubled == []
