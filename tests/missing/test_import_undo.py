@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from harbour.audit.models import AuditEvent
@@ -189,3 +190,52 @@ def test_the_command_lists_imports_and_undoes_one(world, tmp_path):
     assert "undone" in _undo("--list", "--as", officer.username)
     with pytest.raises(CommandError, match="may not undo"):
         _undo(pk, "--as", world.users["practitioner"].username, "--reason", "x")
+
+
+def test_the_front_door_sees_the_imports_and_undoes_one_on_its_page(world, tmp_path):
+    officer = world.users["front-door-officer"]
+    _import(_log(tmp_path), officer)
+    log_import = PoliceLogImport.objects.get()
+    client = world.client_for(officer)
+    listed = client.get(reverse("missing:imports")).text
+    assert "log.csv" in listed
+    assert reverse("missing:import_undo", args=[log_import.pk]) in listed
+    page = client.get(reverse("missing:import_undo", args=[log_import.pk])).text
+    assert "Missing episodes removed" in page
+    assert "Undo this import" in page
+    for name in ("Jade", "Bishop", "Quillfeather"):  # counts only: nobody the log names
+        assert name not in page
+
+    refused = client.post(reverse("missing:import_undo", args=[log_import.pk]), {"reason": ""})
+    assert refused.status_code == 422
+    assert "<title>Error: Undo a police log import " in refused.text
+    assert "Say why the import is being undone." in refused.text
+    assert MissingEpisode.objects.count() == 3
+
+    done = client.post(reverse("missing:import_undo", args=[log_import.pk]), {"reason": "Wrong file."})
+    assert done.status_code == 302
+    assert not MissingEpisode.objects.exists()
+    after = client.get(reverse("missing:imports")).text
+    assert "Undone" in after
+    assert "Wrong file." in after
+    again = client.get(reverse("missing:import_undo", args=[log_import.pk])).text
+    assert "This import was undone on" in again
+    assert "Undo this import" not in again
+
+
+def test_the_undo_page_says_why_an_import_worked_on_cannot_be_undone(world, tmp_path):
+    officer = world.users["front-door-officer"]
+    _import(_log(tmp_path), officer)
+    log_import = PoliceLogImport.objects.get()
+    ReturnInterview.objects.filter(pk=ReturnInterview.objects.first().pk).update(
+        status=ReturnInterview.Status.OFFERED
+    )
+    client = world.client_for(officer)
+    page = client.get(reverse("missing:import_undo", args=[log_import.pk])).text
+    assert "This import cannot be undone" in page
+    assert "1 of its return home interviews have been started" in page
+    assert "Undo this import" not in page
+    refused = client.post(reverse("missing:import_undo", args=[log_import.pk]), {"reason": "Wrong file."})
+    assert refused.status_code == 422
+    assert "Nothing was undone" in refused.text
+    assert MissingEpisode.objects.count() == 3

@@ -58,6 +58,8 @@ TRIAGE = {"front-door-officer"}
 # Importing a police log from the page: the front door only (403); an upload is seen by its uploader only
 # (404 for another importer: tests/missing/test_uploads.py).
 UPLOADS = {"missing:upload_new", "missing:upload", "missing:upload_confirm"}
+# The list of police log imports and undoing one: the front door only (403 for everyone else).
+IMPORTS = {"missing:imports", "missing:import_undo"}
 # In this world the interview's team is Breckland's youth work team, which has no manager: only the lead
 # professional and the team manager (who may edit Jade's record) may assign; nobody is assigned yet, so
 # nobody may work it.
@@ -91,6 +93,7 @@ def test_every_missing_page_is_in_a_matrix():
         | OWNED
         | REVIEW
         | UPLOADS
+        | IMPORTS
     )
     assert _missing_routes() == expected
 
@@ -382,3 +385,33 @@ def test_police_log_upload_matrix(world):
     upload.refresh_from_db()
     assert upload.status == PoliceLogUpload.Status.READY
     assert not PoliceLogImport.objects.exists()
+
+
+def test_police_log_imports_matrix(world):
+    """The imports list and the undo page: the front door only; a post without a reason undoes nothing
+    (422), and nobody else may post at all (403)."""
+    from harbour.missing.models import PoliceLogImport
+
+    log_import = PoliceLogImport.objects.create(
+        filename="log.csv",
+        sha256="0" * 64,
+        imported_by=world.users["front-door-officer"],
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+        rows=1,
+    )
+    failures = []
+    for actor in ACTORS:
+        client = Client()
+        client.force_login(_user(world, actor))
+        expected = 200 if actor in TRIAGE else 403
+        for url in (reverse("missing:imports"), reverse("missing:import_undo", args=[log_import.pk])):
+            response = client.get(url)
+            if response.status_code != expected:
+                failures.append(f"{actor} GET {url}: expected {expected}, got {response.status_code}")
+        response = client.post(reverse("missing:import_undo", args=[log_import.pk]), {"reason": ""})
+        if response.status_code != (422 if actor in TRIAGE else 403):
+            failures.append(f"{actor} POST import_undo: got {response.status_code}")
+    assert not failures, "\n".join(failures)
+    log_import.refresh_from_db()
+    assert log_import.undone_at is None

@@ -385,3 +385,18 @@ class PoliceLogUploadForm(GovukForm):
             f"Save it as CSV UTF-8, smaller than {filesizeformat(max_bytes)}. "
             "The first row names the columns."
         )
+
+
+class ImportUndoForm(GovukForm):
+    """Why a whole police log import is being undone (kept with the import and in its audit event)."""
+
+    reason = forms.CharField(
+        label="Why are you undoing this import?",
+        help_text="For example: the wrong week's log was exported, or its columns were mapped wrongly.",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Say why the import is being undone.",
+            "max_length": "The reason must be 500 characters or fewer.",
+        },
+    )

@@ -21,6 +21,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 
 from harbour.audit import services as audit
@@ -48,6 +49,61 @@ class UndoReport:
     breach_notices: int  # staff told that one of its interviews was past 72 hours: removed with it
 
 
+@dataclass(frozen=True)
+class UndoPreview:
+    """What undoing an import would remove and keep, and the work that would stop it."""
+
+    report: UndoReport
+    changed_episodes: int  # re-graded, updated or a return recorded since the import
+    started_interviews: int  # assigned, offered, declined or held
+
+    @property
+    def allowed(self) -> bool:
+        return not (self.changed_episodes or self.started_interviews)
+
+
+def _preview(log_import: PoliceLogImport) -> UndoPreview:
+    episodes = MissingEpisode.objects.filter(log_import=log_import)
+    interviews = ReturnInterview.objects.filter(episode__log_import=log_import)
+    return UndoPreview(
+        report=UndoReport(
+            episodes=episodes.count(),
+            linked_from_review=UnmatchedLogRow.objects.filter(
+                log_import=log_import, resolved_at__isnull=False, person__isnull=False
+            ).count(),
+            interviews=interviews.count(),
+            review_rows=UnmatchedLogRow.objects.filter(log_import=log_import).count(),
+            triggers_fired=TriggerFiring.objects.filter(episode__log_import=log_import).count(),
+            breach_notices=MissingNotice.objects.filter(interview__episode__log_import=log_import).count(),
+        ),
+        changed_episodes=episodes.filter(Q(version__gt=1) | Q(grade_changes__isnull=False))
+        .distinct()
+        .count(),
+        started_interviews=interviews.filter(
+            Q(version__gt=1) | Q(interviewer__isnull=False) | ~Q(status=ReturnInterview.Status.TO_OFFER)
+        ).count(),
+    )
+
+
+def police_log_import_get_for(*, actor: Any, log_import_id: Any) -> PoliceLogImport:
+    """One import, for those who may import (404 for an unknown id)."""
+    if not policies.can_import(actor):
+        raise PermissionDenied("Not allowed: police missing-persons log imports.")
+    found = (
+        PoliceLogImport.objects.select_related("imported_by", "undone_by").filter(pk=log_import_id).first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def police_log_import_undo_preview(*, actor: Any, log_import: PoliceLogImport) -> UndoPreview:
+    """What undoing this import would do now (counts only: no young person is named)."""
+    if not policies.can_import(actor):
+        raise PermissionDenied("Not allowed: police missing-persons log imports.")
+    return _preview(log_import)
+
+
 def police_log_import_undo(*, actor: Any, log_import_id: Any, reason: str) -> UndoReport:
     """Undo the import ``log_import_id`` (see the module's docstring). One transaction, under the
     import lock, so no import loads while its keys go."""
@@ -68,33 +124,22 @@ def police_log_import_undo(*, actor: Any, log_import_id: Any, reason: str) -> Un
         if log_import.undone_at is not None:
             when = timezone.localtime(log_import.undone_at)
             raise ValidationError({"import": f"This import was undone on {when:%-d %B %Y at %H:%M}."})
-        episodes = MissingEpisode.objects.filter(log_import=log_import)
-        interviews = ReturnInterview.objects.filter(episode__log_import=log_import)
-        changed = episodes.filter(Q(version__gt=1) | Q(grade_changes__isnull=False)).distinct().count()
-        started = interviews.filter(
-            Q(version__gt=1) | Q(interviewer__isnull=False) | ~Q(status=ReturnInterview.Status.TO_OFFER)
-        ).count()
-        if changed or started:
+        preview = _preview(log_import)
+        if preview.changed_episodes or preview.started_interviews:
             raise ValidationError(
                 {
                     "import": (
-                        f"Nothing was undone: {changed:,} of this import's episodes have been changed since "
-                        f"(re-graded, updated or a return recorded) and {started:,} of its return home "
-                        "interviews have been started. Undoing the import would lose that work: correct "
-                        "those episodes on their pages instead."
+                        f"Nothing was undone: {preview.changed_episodes:,} of this import's episodes have "
+                        "been changed since (re-graded, updated or a return recorded) and "
+                        f"{preview.started_interviews:,} of its return home interviews have been started. "
+                        "Undoing the import would lose that work: correct those episodes on their pages "
+                        "instead."
                     )
                 }
             )
-        report = UndoReport(
-            episodes=episodes.count(),
-            linked_from_review=UnmatchedLogRow.objects.filter(
-                log_import=log_import, resolved_at__isnull=False, person__isnull=False
-            ).count(),
-            interviews=interviews.count(),
-            review_rows=UnmatchedLogRow.objects.filter(log_import=log_import).count(),
-            triggers_fired=TriggerFiring.objects.filter(episode__log_import=log_import).count(),
-            breach_notices=MissingNotice.objects.filter(interview__episode__log_import=log_import).count(),
-        )
+        report = preview.report
+        episodes = MissingEpisode.objects.filter(log_import=log_import)
+        interviews = ReturnInterview.objects.filter(episode__log_import=log_import)
         # Children first, each one statement: at a million rows, collecting the objects to delete them
         # one by one would hold every row in memory.
         TriggerFiring.objects.filter(episode__log_import=log_import).update(episode=None)

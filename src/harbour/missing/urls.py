@@ -35,6 +35,8 @@ urlpatterns = [
     # Importing a police log from the page: kept on upload, imported in the background once confirmed.
     # Only the uploader sees an upload (404 for anyone else).
     path("police-log/uploads/new/", views.upload_new, name="upload_new"),
+    path("police-log/imports/", views.import_list, name="imports"),
+    path("police-log/imports/<uuid:import_id>/undo/", views.import_undo_page, name="import_undo"),
     path("police-log/uploads/<uuid:upload_id>/", views.upload, name="upload"),
     path("police-log/uploads/<uuid:upload_id>/import/", views.upload_confirm, name="upload_confirm"),
 ]

@@ -32,11 +32,12 @@ from harbour.accounts.models import User
 from harbour.audit import services as audit
 from harbour.core import uploads as shared
 from harbour.core.errors import ConflictError
-from harbour.missing import imports, offers, policies, selectors, services, uploads
+from harbour.missing import import_undo, imports, offers, policies, selectors, services, uploads
 from harbour.missing.forms import (
     AssignForm,
     DeclineForm,
     EpisodeForm,
+    ImportUndoForm,
     InterviewForm,
     OfferForm,
     PoliceLogUploadForm,
@@ -894,3 +895,57 @@ def upload_confirm(request: HttpRequest, upload_id: UUID) -> HttpResponse:
         item = selectors.upload_get_for(actor=request.user, upload_id=upload_id)
         shared.tell_not_sent(request, item)
     return redirect("missing:upload", item.pk)
+
+
+# --- police log imports, and undoing one as a whole (import holders) ----------------------------------
+
+IMPORTS_LISTED = 50
+
+
+@login_required
+@never_cache
+def import_list(request: HttpRequest) -> HttpResponse:
+    """The latest police log imports: when, which file, who, what each loaded, whether it was undone."""
+    found = import_undo.police_log_imports_for(actor=request.user, limit=IMPORTS_LISTED)
+    return render(request, "missing/imports.html", {"imports": found})
+
+
+@login_required
+@never_cache
+@require_http_methods(GET_POST)
+def import_undo_page(request: HttpRequest, import_id: UUID) -> HttpResponse:
+    """Undo one import: what it would remove and keep (counts), why it cannot be undone if its work has
+    been taken up, and the reason asked for. A refusal shows the page again with the problem."""
+    log_import = import_undo.police_log_import_get_for(actor=request.user, log_import_id=import_id)
+    form = ImportUndoForm(request.POST or None)
+    problem = ""
+    if request.method == "POST" and log_import.undone_at is None and form.is_valid():
+        try:
+            report = import_undo.police_log_import_undo(
+                actor=request.user, log_import_id=log_import.pk, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            problem = " ".join(error.messages)
+        else:
+            told = (
+                f" {report.triggers_fired:,} triggers had fired on its episodes: they stay fired and their "
+                "notices were sent, so tell those who were notified."
+                if report.triggers_fired
+                else ""
+            )
+            messages.success(
+                request,
+                f"Import of {log_import.filename} undone: {report.episodes:,} episodes, "
+                f"{report.interviews:,} return home interviews and {report.review_rows:,} rows for review "
+                f"removed.{told}",
+            )
+            return redirect("missing:imports")
+        log_import.refresh_from_db()
+    context = {
+        "log_import": log_import,
+        "preview": import_undo.police_log_import_undo_preview(actor=request.user, log_import=log_import),
+        "form": form,
+        "problem": problem,
+    }
+    status = 422 if request.method == "POST" else 200
+    return render(request, "missing/import_undo.html", context, status=status)
