@@ -166,10 +166,11 @@ def test_lead_adds_a_photo_to_the_missing_profile(page, live_server, world, tmp_
     assert_accessible(page)
 
 
-def test_front_door_uploads_a_police_log_and_imports_it(page, live_server, world):
+def test_front_door_uploads_a_police_log_and_imports_it(page, live_server, world, page_problems):
     """The front door uploads a police log with a problem (listed by line after the import is tried,
     nothing loaded), then the corrected log, and imports it: Jade Bishop's episode loaded, the stranger's
-    row kept for review. Every page is checked with axe."""
+    row kept for review; then, the wrong file after all, undoes the import (asked for a reason first).
+    Every page is checked with axe."""
     header = "police_reference,first_name,last_name,date_of_birth,postcode,kind,missing_from,started_at\n"
     jade = "NC-1001,Jade,Bishop,02/04/2011,NR3 1JE,M,home,01/06/2026 20:00\n"
     stranger = "NC-1003,Zebedee,Quillfeather,09/09/2010,PE30 1AA,M,home,11/06/2026 22:00\n"
@@ -207,3 +208,21 @@ def test_front_door_uploads_a_police_log_and_imports_it(page, live_server, world
     assert "Quillfeather" in page.content()
     assert MissingEpisode.objects.filter(person=world.inside, police_reference="NC-1001").count() == 1
     assert PoliceLogImport.objects.count() == 1
+
+    # The wrong file after all: the front door undoes the import from the imports page.
+    page_problems.allow(r"422")  # undoing without a reason answers 422, as it should
+    page.get_by_role("link", name="Police log imports").click()
+    expect_path(page, r"^/missing/police-log/imports/$")
+    assert_accessible(page)
+    page.get_by_role("link", name="Undo the import of week-23.csv").click()
+    expect_path(page, r"^/missing/police-log/imports/[0-9a-f-]+/undo/$")
+    assert_accessible(page)
+    page.get_by_role("button", name="Undo this import").click()
+    page.get_by_role("heading", name="There is a problem").wait_for()
+    assert_accessible(page)
+    page.get_by_label("Why are you undoing this import?").fill("The wrong week's log was exported.")
+    page.get_by_role("button", name="Undo this import").click()
+    expect_path(page, r"^/missing/police-log/imports/$")
+    assert_accessible(page)
+    assert "The wrong week's log was exported." in page.content()
+    assert not MissingEpisode.objects.filter(police_reference="NC-1001").exists()
