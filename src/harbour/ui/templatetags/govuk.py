@@ -24,6 +24,13 @@ def error_summary(*forms: Any) -> dict[str, Any]:
     return {"errors": error_summary_items(*forms)}
 
 
+@register.inclusion_tag("ui/includes/error_summary.html")
+def problem_summary(message: Any, href: str = "") -> dict[str, Any]:
+    """The GOV.UK error summary for one problem that is not a form field's (a refusal, a conflict);
+    nothing when ``message`` is empty. ``href``: where the problem is on the page, if anywhere."""
+    return {"errors": [{"message": message, "href": href}] if message else []}
+
+
 @register.simple_tag
 def govuk_field(field: BoundField) -> SafeString:
     """One field as a GOV.UK form group, whichever renderer its form has (allauth's forms too)."""
