@@ -253,3 +253,40 @@ def test_an_old_profile_is_flagged_for_a_check(world):
     MissingProfile.objects.filter(pk=profile.pk).update(updated_at=timezone.now() - timedelta(days=100))
     page = client.get(reverse("missing:person", args=[world.inside.pk]))
     assert "Not updated for more than 3 months" in page.text
+
+
+def test_a_regrade_may_say_when_the_police_regraded_it(world):
+    """The police often pass a re-grade on after the call: the page takes when it happened (now when
+    left empty), and refuses a time before the episode started."""
+    practitioner = world.users["practitioner"]
+    episode = record(practitioner, world.inside, timezone.now() - timedelta(hours=5))
+    client = world.client_for("practitioner")
+    url = reverse("missing:episode_regrade", args=[episode.pk])
+    two_hours_ago = timezone.now() - timedelta(hours=2)
+    response = client.post(
+        url,
+        {
+            "version": episode.version,
+            "grade": "high",
+            "reason": "Seen getting into a car with older men.",
+            **_when(two_hours_ago, "changed_at"),
+        },
+    )
+    assert response.status_code == 302
+    latest = episode.grade_changes.order_by("-changed_at").first()
+    assert latest.grade.code == "high"
+    assert abs(latest.changed_at - two_hours_ago) < timedelta(minutes=1)
+
+    episode.refresh_from_db()
+    response = client.post(
+        url,
+        {
+            "version": episode.version,
+            "grade": "low",
+            "reason": "Found safe.",
+            **_when(timezone.now() - timedelta(days=1), "changed_at"),
+        },
+    )
+    assert response.status_code == 422
+    assert "When it was re-graded must be after they went missing." in response.text
+    assert episode.grade_changes.count() == 2

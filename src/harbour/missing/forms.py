@@ -203,10 +203,14 @@ def _team_label(team: Any) -> str:
     return f"{team.name} ({team.agency.name})"
 
 
-class RegradeForm(GovukForm):
+class RegradeForm(WhenForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     grade = _choice(models.PoliceRiskGrade, "New police risk grade", message="Select the new risk grade.")
     reason = _text("Why did the risk grade change?")
+    # When the police re-graded it, if not just now (the grade is often passed on after the call).
+    when_fields = (("changed_at", "the police re-graded it", False),)
+    changed_at_date = _date("Date the police re-graded it (leave empty for now)", False)
+    changed_at_time = _time("Time", False)
 
 
 class AssignForm(GovukForm):

@@ -275,12 +275,13 @@ def episode_regrade(request: HttpRequest, episode_id: UUID) -> HttpResponse:
                 version=form.cleaned_data["version"],
                 grade=form.cleaned_data["grade"].code,
                 reason=form.cleaned_data["reason"],
+                changed_at=form.cleaned_data.get("changed_at"),
             )
         except ConflictError:
             messages.error(request, CONFLICT)
             return redirect("missing:episode", episode.pk)
         except ValidationError as error:
-            _apply_errors(form, error)
+            _apply_errors(form, error, {"changed_at": "changed_at_date"})
         else:
             messages.success(request, "Risk grade changed.")
             return redirect("missing:episode", episode.pk)
